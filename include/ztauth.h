@@ -191,6 +191,48 @@ ZT_API uint64_t zt_snapshot_generation(const zt_snapshot *snap);
 /* How many policies of a kind the snapshot holds. */
 ZT_API uint64_t zt_snapshot_count(const zt_snapshot *snap, uint32_t kind);
 
+/* AuthorizationPolicy actions. */
+#define ZT_ACTION_ALLOW 0
+#define ZT_ACTION_DENY 1
+#define ZT_ACTION_AUDIT 2
+#define ZT_ACTION_CUSTOM 3
+
+/* PeerAuthentication mTLS modes. */
+#define ZT_MTLS_UNSET 0
+#define ZT_MTLS_DISABLE 1
+#define ZT_MTLS_PERMISSIVE 2
+#define ZT_MTLS_STRICT 3
+
+/* Where a policy applies (istio-semantics.md §5). */
+#define ZT_SCOPE_MESH 0      /* root namespace, no selector */
+#define ZT_SCOPE_NAMESPACE 1 /* its namespace, no selector */
+#define ZT_SCOPE_WORKLOAD 2  /* selector with matchLabels */
+#define ZT_SCOPE_TARGETS 3   /* targetRef / targetRefs */
+
+/*
+ * A summary of one loaded policy. The strings belong to the snapshot and
+ * stay valid while it is held; they are not NUL-terminated.
+ */
+typedef struct zt_policy_info {
+  uint32_t kind;   /* ZT_KIND_* */
+  uint32_t scope;  /* ZT_SCOPE_* */
+  uint32_t action; /* AuthorizationPolicy: ZT_ACTION_*; PeerAuthentication:
+                      the ZT_MTLS_* mode; RequestAuthentication: 0 */
+  uint32_t rules;  /* rules, jwtRules or portLevelMtls entries */
+  uint32_t dry_run;
+  uint32_t line; /* where the object starts in its source */
+  const char *ns;
+  size_t ns_len;
+  const char *name;
+  size_t name_len;
+  const char *source;
+  size_t source_len;
+} zt_policy_info;
+
+/* Describes policy number index (0-based, in load order) of a kind. */
+ZT_API int zt_snapshot_policy(const zt_snapshot *snap, uint32_t kind,
+                              uint64_t index, zt_policy_info *out);
+
 /*
  * A loader gathers the documents of the next snapshot. Every document is
  * parsed and validated when added; zt_engine_commit() then builds the new
@@ -208,17 +250,26 @@ ZT_API int zt_loader_set_report(zt_loader *loader, zt_report_fn fn, void *ctx);
  * Adds a YAML stream (one document, a `---` stream, or a kind: List).
  * source names the buffer in diagnostics. The buffer is not retained.
  * (NULL, 0) adds an empty stream, which replaces the policies with none.
+ * Errors are also kept by the loader, so a host may ignore the result of
+ * each add and rely on zt_engine_commit(), which refuses a set with errors.
  */
-ZT_API ZT_NODISCARD int zt_loader_add_yaml(zt_loader *loader, const char *yaml,
-                                           size_t len, const char *source,
-                                           size_t source_len, zt_diag *diag);
+ZT_API int zt_loader_add_yaml(zt_loader *loader, const char *yaml, size_t len,
+                              const char *source, size_t source_len,
+                              zt_diag *diag);
 
 /*
  * Adds a file, or every *.yaml / *.yml file of a directory in name order
  * (not recursive, hidden files skipped).
  */
-ZT_API ZT_NODISCARD int zt_loader_add_path(zt_loader *loader, const char *path,
-                                           size_t path_len, zt_diag *diag);
+ZT_API int zt_loader_add_path(zt_loader *loader, const char *path,
+                              size_t path_len, zt_diag *diag);
+
+/*
+ * Runs the checks that need the whole set (duplicate objects, warnings that
+ * combine several documents) and returns ZT_OK or the loader's first error.
+ * zt_engine_commit() runs it too; `ztauth lint` uses it without committing.
+ */
+ZT_API ZT_NODISCARD int zt_loader_validate(zt_loader *loader, zt_diag *diag);
 
 /* How many errors the loader has seen so far. */
 ZT_API uint64_t zt_loader_error_count(const zt_loader *loader);

@@ -1,0 +1,42 @@
+/* ztauth: load, lint and (in later subcommands) decide with Istio security
+ * policies from the command line. The interface is fixed by cli.md. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: ztauth <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  lint [--mesh PATH] [--verbose] PATH...\n"
+               "      validate policy files or directories as Istio does\n"
+               "  policies [--mesh PATH] -p PATH...\n"
+               "      load policies and list what applies where\n"
+               "  version\n"
+               "      print the library version\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "lint") == 0)
+    return cmd_lint(argc - 1, argv + 1);
+  if (strcmp(cmd, "policies") == 0)
+    return cmd_policies(argc - 1, argv + 1);
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("ztauth %s\n", zt_version());
+    return CLI_OK;
+  }
+  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+      strcmp(cmd, "-h") == 0) {
+    usage(stdout);
+    return CLI_OK;
+  }
+  fprintf(stderr, "ztauth: unknown command \"%s\"\n", cmd);
+  usage(stderr);
+  return CLI_USAGE;
+}

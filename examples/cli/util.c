@@ -1,0 +1,85 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *severity_name(int s) {
+  return s == ZT_SEVERITY_ERROR     ? "error"
+         : s == ZT_SEVERITY_WARNING ? "warning"
+                                    : "note";
+}
+
+void cli_print_diag(FILE *out, const zt_diag *d) {
+  if (d->file[0])
+    fprintf(out, "%s:", d->file);
+  if (d->line)
+    fprintf(out, "%u:%u:", d->line, d->column);
+  fprintf(out, "%s%s: ", d->file[0] || d->line ? " " : "",
+          severity_name(d->severity));
+  if (d->kind[0] && d->name[0])
+    fprintf(out, "%s %s/%s: ", d->kind, d->ns, d->name);
+  else if (d->kind[0])
+    fprintf(out, "%s: ", d->kind);
+  fprintf(out, "%s\n", d->message);
+}
+
+char *cli_read_file(const char *path, size_t *len) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (n + 1 < cap)
+      break;
+    char *bigger = cap < (1u << 30) ? realloc(buf, cap * 2) : NULL;
+    if (!bigger) {
+      free(buf);
+      buf = NULL;
+      errno = EFBIG;
+      break;
+    }
+    buf = bigger;
+    cap *= 2;
+  }
+  if (buf && ferror(f)) {
+    free(buf);
+    buf = NULL;
+  }
+  if (f != stdin)
+    fclose(f);
+  if (buf) {
+    buf[n] = '\0';
+    *len = n;
+  }
+  return buf;
+}
+
+zt_config *cli_config(const char *mesh_path) {
+  zt_config *cfg = NULL;
+  if (zt_config_new(&cfg, NULL) != ZT_OK) {
+    fprintf(stderr, "ztauth: out of memory\n");
+    return NULL;
+  }
+  if (!mesh_path)
+    return cfg;
+  size_t len = 0;
+  char *buf = cli_read_file(mesh_path, &len);
+  if (!buf) {
+    fprintf(stderr, "%s: error: %s\n", mesh_path, strerror(errno));
+    zt_config_free(cfg);
+    return NULL;
+  }
+  zt_diag d;
+  int rc = zt_config_load_mesh(cfg, buf, len, mesh_path, strlen(mesh_path), &d);
+  free(buf);
+  if (rc != ZT_OK) {
+    cli_print_diag(stderr, &d);
+    zt_config_free(cfg);
+    return NULL;
+  }
+  return cfg;
+}

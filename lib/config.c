@@ -1,0 +1,138 @@
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "syntax.h"
+
+/* Defaults sized for real meshes with room to spare, and caps that keep a
+ * hostile file from taking the host down (docs/limits.md). */
+static const uint64_t limit_default[ZT_LIMIT_COUNT] = {
+    [ZT_LIMIT_SOURCE_BYTES] = 64u << 20,
+    [ZT_LIMIT_DOCUMENTS] = 100000,
+    [ZT_LIMIT_DEPTH] = 64,
+    [ZT_LIMIT_SCALAR_BYTES] = 256u << 10,
+    [ZT_LIMIT_NODES] = 4000000,
+};
+static const uint64_t limit_max[ZT_LIMIT_COUNT] = {
+    [ZT_LIMIT_SOURCE_BYTES] = 1u << 30,
+    [ZT_LIMIT_DOCUMENTS] = 10000000,
+    [ZT_LIMIT_DEPTH] = 256,
+    [ZT_LIMIT_SCALAR_BYTES] = 16u << 20,
+    [ZT_LIMIT_NODES] = 100000000,
+};
+
+static int64_t system_clock(void *ctx) {
+  (void)ctx;
+  return (int64_t)time(NULL);
+}
+
+static void set_name(zt_name *n, const char *s, size_t len) {
+  memcpy(n->s, s, len);
+  n->s[len] = '\0';
+  n->len = (uint32_t)len;
+}
+
+void zt_config_defaults(zt_config *cfg, const zt_allocator *mem) {
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->mem = mem ? *mem : zt_default_allocator;
+  set_name(&cfg->root_ns, "istio-system", 12);
+  set_name(&cfg->trust_domain, "cluster.local", 13);
+  cfg->path_normalization = ZT_PATH_BASE;
+  cfg->clock = system_clock;
+  memcpy(cfg->limits, limit_default, sizeof(cfg->limits));
+}
+
+int zt_config_new(zt_config **out, const zt_allocator *mem) {
+  if (!out)
+    return ZT_EINVAL;
+  *out = NULL;
+  if (mem && !mem->realloc)
+    return ZT_EINVAL;
+  const zt_allocator *a = mem ? mem : &zt_default_allocator;
+  zt_config *cfg = zt_alloc(a, sizeof(*cfg));
+  if (!cfg)
+    return ZT_ENOMEM;
+  zt_config_defaults(cfg, a);
+  *out = cfg;
+  return ZT_OK;
+}
+
+void zt_config_free(zt_config *cfg) {
+  if (cfg) {
+    zt_allocator mem = cfg->mem;
+    zt_free(&mem, cfg);
+  }
+}
+
+int zt_config_set_root_namespace(zt_config *cfg, const char *ns, size_t len) {
+  if (!cfg || (!ns && len) || !zt_syn_dns1123_label(ns, len))
+    return ZT_EINVAL;
+  set_name(&cfg->root_ns, ns, len);
+  return ZT_OK;
+}
+
+int zt_config_check_trust_domain(const char *td, size_t len) {
+  if (!td || len == 0 || len > ZT_TD_MAX)
+    return ZT_EINVAL;
+  for (size_t i = 0; i < len; i++) {
+    char c = td[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '-' || c == '_'))
+      return ZT_EINVAL;
+  }
+  return ZT_OK;
+}
+
+int zt_config_set_trust_domain(zt_config *cfg, const char *td, size_t len) {
+  if (!cfg || zt_config_check_trust_domain(td, len) != ZT_OK)
+    return ZT_EINVAL;
+  set_name(&cfg->trust_domain, td, len);
+  return ZT_OK;
+}
+
+int zt_config_add_trust_domain_alias(zt_config *cfg, const char *td,
+                                     size_t len) {
+  if (!cfg || zt_config_check_trust_domain(td, len) != ZT_OK)
+    return ZT_EINVAL;
+  for (uint32_t i = 0; i < cfg->n_aliases; i++)
+    if (cfg->aliases[i].len == len && memcmp(cfg->aliases[i].s, td, len) == 0)
+      return ZT_OK;
+  if (cfg->n_aliases >= ZT_ALIASES_MAX)
+    return ZT_ELIMIT;
+  set_name(&cfg->aliases[cfg->n_aliases++], td, len);
+  return ZT_OK;
+}
+
+int zt_config_set_path_normalization(zt_config *cfg, uint32_t mode) {
+  if (!cfg || mode > ZT_PATH_DECODE_AND_MERGE_SLASHES)
+    return ZT_EINVAL;
+  cfg->path_normalization = mode;
+  return ZT_OK;
+}
+
+int zt_config_set_clock(zt_config *cfg, zt_clock_fn fn, void *ctx) {
+  if (!cfg)
+    return ZT_EINVAL;
+  cfg->clock = fn ? fn : system_clock;
+  cfg->clock_ctx = fn ? ctx : NULL;
+  return ZT_OK;
+}
+
+int zt_config_set_limit(zt_config *cfg, uint32_t id, uint64_t value) {
+  if (!cfg || id >= ZT_LIMIT_COUNT || value == 0 || value > limit_max[id])
+    return ZT_EINVAL;
+  cfg->limits[id] = value;
+  return ZT_OK;
+}
+
+uint64_t zt_config_get_limit(const zt_config *cfg, uint32_t id) {
+  if (id >= ZT_LIMIT_COUNT)
+    return 0;
+  return cfg ? cfg->limits[id] : limit_default[id];
+}
+
+int64_t zt_config_now(const zt_config *cfg) {
+  return cfg->clock(cfg->clock_ctx);
+}

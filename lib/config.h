@@ -1,0 +1,37 @@
+/* Engine configuration: mesh settings, limits, clock and allocator. */
+#ifndef ZT_CONFIG_H
+#define ZT_CONFIG_H
+
+#include <stdint.h>
+
+#include "ztauth.h"
+
+#define ZT_NS_MAX 63
+#define ZT_TD_MAX 255
+#define ZT_ALIASES_MAX 64
+
+typedef struct zt_name {
+  char s[ZT_TD_MAX + 1];
+  uint32_t len;
+} zt_name;
+
+struct zt_config {
+  zt_allocator mem;
+  zt_name root_ns;
+  zt_name trust_domain;
+  zt_name aliases[ZT_ALIASES_MAX];
+  uint32_t n_aliases;
+  uint32_t path_normalization;
+  zt_clock_fn clock;
+  void *clock_ctx;
+  uint64_t limits[ZT_LIMIT_COUNT];
+};
+
+/* Fills cfg with the defaults (used by zt_config_new and tests). */
+void zt_config_defaults(zt_config *cfg, const zt_allocator *mem);
+int64_t zt_config_now(const zt_config *cfg);
+/* Checks a trust domain name: 1..255 bytes, lowercase letters, digits,
+ * '.', '-' and '_' (SPIFFE trust domain characters). */
+int zt_config_check_trust_domain(const char *td, size_t len);
+
+#endif

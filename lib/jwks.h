@@ -1,0 +1,218 @@
+/*
+ * JWK sets (RFC 7517) as Envoy's jwt_authn reads them through
+ * google/jwt_verify_lib @ b59e8075 (shared/spec/jwt.md §1.3): the checks the
+ * anchor applies while loading a key set, without importing any key. A later
+ * importer plugs into zt_jwks_validate() through its callback and so inherits
+ * the set-level rules (which keys are skipped, which status wins).
+ *
+ * Two input forms, as the anchor's Jwks::createFrom(text, JWKS):
+ *  1. {"keys": [ JWK, ... ]};
+ *  2. Google's "x509" map: an object without "keys" whose every member has
+ *     a non-empty name (the kid) and a string value that starts with
+ *     "-----BEGIN CERTIFICATE-----\n" and ends with
+ *     "\n-----END CERTIFICATE-----\n". The base64 body must decode; the
+ *     certificate itself is not parsed here.
+ *
+ * Set level (form 1): entries that are not objects are skipped; a key that
+ * fails is skipped; the set is OK when at least one key passes, else its
+ * status is the first key error, or JwksNoValidKeys when no key object was
+ * there. In form 2 the first certificate that fails fails the whole set, as
+ * in the anchor.
+ *
+ * Where this is stricter than the anchor (each on purpose):
+ *  - JSON is strict RFC 8259 (lib/json.h): trailing commas, duplicate member
+ *    names and the like give JwksParseError (protobuf's parser accepts the
+ *    first two). Caps: ZT_JWKS_MAX_BYTES, _TOKENS and _DEPTH.
+ *  - base64url is strict (lib/b64url.h): padding, whitespace and non-zero
+ *    trailing bits are errors (absl's WebSafeBase64Unescape accepts them).
+ *  - A present "alg" that is not a string is a BadAlg error for the key's
+ *    kty; the anchor treats it as absent.
+ *  - The x509 body must be lines of canonical standard base64 separated by
+ *    "\n", with no empty line.
+ * Like the anchor, and looser than RFC 7518 §6.2.1.2: EC x and y are read as
+ * integers, so encodings shorter or longer than the field size (leading
+ * zero bytes dropped or added) pass when the value fits the field. The
+ * anchor's own tests load a P-521 key whose y has 65 bytes.
+ * Looser than the anchor, because no key is imported: a well-formed EC
+ * point that is not on its curve, or an RSA modulus that BoringSSL's
+ * RSA_check_key would refuse for reasons other than those listed at
+ * zt_jwk_check(), passes here and fails only at import.
+ *
+ * Nothing here keeps global state or prints.
+ */
+#ifndef ZT_JWKS_H
+#define ZT_JWKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "ztauth.h"
+
+/* Caps on one key set. */
+#define ZT_JWKS_MAX_BYTES (1u << 20)
+#define ZT_JWKS_MAX_TOKENS 65536u
+#define ZT_JWKS_MAX_DEPTH 16u
+
+/*
+ * The jwt_verify_lib statuses a key set can produce here. Each value is the
+ * anchor's enum position: the integer Envoy publishes as the failure "code"
+ * (shared/vectors/jwt_verify_lib/status_codes.json), so later modules can
+ * add the other statuses without renumbering.
+ */
+typedef enum zt_jwks_status {
+  ZT_JWKS_OK = 0,
+  ZT_JWKS_PARSE_ERROR = 28,
+  ZT_JWKS_NO_KEYS = 29,
+  ZT_JWKS_BAD_KEYS = 30,
+  ZT_JWKS_NO_VALID_KEYS = 31,
+  ZT_JWKS_RSA_PARSE_ERROR = 33,
+  ZT_JWKS_EC_X_OR_Y_BAD_BASE64 = 35,
+  ZT_JWKS_EC_PARSE_ERROR = 36,
+  ZT_JWKS_OCT_BAD_BASE64 = 37,
+  ZT_JWKS_OKP_X_BAD_BASE64 = 38,
+  ZT_JWKS_OKP_X_WRONG_LENGTH = 39,
+  ZT_JWKS_MISSING_KTY = 41,
+  ZT_JWKS_BAD_KTY = 42,
+  ZT_JWKS_NOT_IMPLEMENTED_KTY = 43,
+  ZT_JWKS_RSA_KEY_BAD_ALG = 44,
+  ZT_JWKS_RSA_KEY_MISSING_N = 45,
+  ZT_JWKS_RSA_KEY_BAD_N = 46,
+  ZT_JWKS_RSA_KEY_MISSING_E = 47,
+  ZT_JWKS_RSA_KEY_BAD_E = 48,
+  ZT_JWKS_EC_KEY_BAD_ALG = 49,
+  ZT_JWKS_EC_KEY_BAD_CRV = 50,
+  ZT_JWKS_EC_KEY_ALG_OR_CRV_UNSUPPORTED = 51,
+  ZT_JWKS_EC_KEY_ALG_NOT_COMPATIBLE_WITH_CRV = 52,
+  ZT_JWKS_EC_KEY_MISSING_X = 53,
+  ZT_JWKS_EC_KEY_BAD_X = 54,
+  ZT_JWKS_EC_KEY_MISSING_Y = 55,
+  ZT_JWKS_EC_KEY_BAD_Y = 56,
+  ZT_JWKS_HMAC_KEY_BAD_ALG = 57,
+  ZT_JWKS_HMAC_KEY_MISSING_K = 58,
+  ZT_JWKS_HMAC_KEY_BAD_K = 59,
+  ZT_JWKS_OKP_KEY_BAD_ALG = 60,
+  ZT_JWKS_OKP_KEY_MISSING_CRV = 61,
+  ZT_JWKS_OKP_KEY_BAD_CRV = 62,
+  ZT_JWKS_OKP_KEY_CRV_UNSUPPORTED = 63,
+  ZT_JWKS_OKP_KEY_MISSING_X = 64,
+  ZT_JWKS_OKP_KEY_BAD_X = 65,
+  ZT_JWKS_X509_PARSE_ERROR = 67
+} zt_jwks_status;
+
+/* The anchor's name of st, e.g. "JwksRSAKeyMissingN"; "Unknown" for a value
+ * this enum does not have. Static storage. */
+const char *zt_jwks_status_name(zt_jwks_status st);
+
+/* The anchor's message for st (what Envoy returns in a 401 body), e.g.
+ * "[n] field is missing for a RSA key"; "Unknown" for a value this enum
+ * does not have. Static storage. */
+const char *zt_jwks_status_message(zt_jwks_status st);
+
+typedef enum zt_jwk_kty {
+  ZT_JWK_KTY_NONE = 0,
+  ZT_JWK_KTY_RSA,
+  ZT_JWK_KTY_EC,
+  ZT_JWK_KTY_OCT,
+  ZT_JWK_KTY_OKP
+} zt_jwk_kty;
+
+typedef enum zt_jwk_crv {
+  ZT_JWK_CRV_NONE = 0,
+  ZT_JWK_CRV_P256,
+  ZT_JWK_CRV_P384,
+  ZT_JWK_CRV_P521,
+  ZT_JWK_CRV_ED25519
+} zt_jwk_crv;
+
+/* "RSA", "EC", "oct", "OKP"; "" for NONE or an unknown value. */
+const char *zt_jwk_kty_name(zt_jwk_kty kty);
+/* "P-256", "P-384", "P-521", "Ed25519"; "" for NONE or an unknown value. */
+const char *zt_jwk_crv_name(zt_jwk_crv crv);
+
+/* A string of the parsed document: NUL-terminated, no NUL inside. */
+typedef struct zt_jwk_text {
+  const char *ptr;
+  size_t len;
+} zt_jwk_text;
+
+/*
+ * What a checked key holds, for an importer. The texts point into the
+ * parsed document, the DER into a buffer of the walk: both are valid only
+ * while the document lives (for the callback: during the call). Members a
+ * key type does not use are empty.
+ */
+typedef struct zt_jwk {
+  zt_jwk_kty kty;     /* form 2: RSA, as the anchor labels certificate keys */
+  zt_jwk_crv crv;     /* EC: the curve in force (P-256 when neither alg nor crv
+                         is given); OKP: Ed25519 */
+  zt_jwk_text kid;    /* "" when absent or not a string (as the anchor) */
+  zt_jwk_text alg;    /* "" when absent or empty */
+  zt_jwk_text n, e;   /* RSA: base64url, checked */
+  zt_jwk_text x, y;   /* EC: x and y; OKP: x; base64url, checked */
+  zt_jwk_text k;      /* oct: base64url, checked */
+  const uint8_t *der; /* form 2: the certificate, decoded from PEM */
+  size_t der_len;
+  bool has_private; /* RSA d, p, q, dp, dq, qi or oth; EC or OKP d */
+} zt_jwk;
+
+/*
+ * Checks one member of "keys", an object of doc, as the anchor's
+ * extractJwk() does, in its order: kty; then per kty the alg, the members'
+ * presence and types, and their values:
+ *  - RSA: alg starts with RS or PS; n and e decode; e is 3 or 65537, leading
+ *    zero bytes allowed (the anchor reads e with BN_bin2bn, which ignores
+ *    them, and RFC 7518 §6.3.1 producers sometimes add one); n is not zero,
+ *    is odd and has at most 16384 bits (BoringSSL's public-key checks);
+ *  - EC: alg starts with ES; alg and crv, when both given, pair as
+ *    ES256/P-256, ES384/P-384, ES512/P-521; x and y decode to integers of
+ *    at most 256, 384 or 521 bits;
+ *  - oct: alg is HS256, HS384 or HS512; k decodes to at least one byte;
+ *  - OKP: alg is EdDSA; crv is Ed25519; x decodes to 32 bytes.
+ * An empty alg counts as absent. Fills *key (has_private even when the key
+ * fails) and returns ZT_JWKS_OK or the key's error, with *why (may be NULL)
+ * set to a static English reason naming the status, or NULL when OK.
+ */
+zt_jwks_status zt_jwk_check(const zt_json_doc *doc, zt_json_val obj,
+                            zt_jwk *key, const char **why);
+
+/*
+ * Called by zt_jwks_validate() for each key that passed the checks, in
+ * document order. Setting *status (ZT_JWKS_OK on entry) to a key error makes
+ * the key fail like a key that failed the checks. Return ZT_OK to go on, or
+ * a negative ZT_E* code to stop: zt_jwks_validate() then returns it.
+ */
+typedef int (*zt_jwk_fn)(void *ctx, const zt_jwk *key, zt_jwks_status *status);
+
+typedef struct zt_jwks_result {
+  zt_jwks_status status; /* what the anchor would report for the set */
+  const char *why;       /* static reason naming the status; NULL when OK */
+  uint32_t valid;        /* keys that passed (form 2: certificates) */
+  uint32_t failed;       /* key objects or certificates that failed */
+  bool has_private;      /* some key object carries private members */
+} zt_jwks_result;
+
+/*
+ * Checks the key set (s, n), parsed with mem (NULL: the default allocator),
+ * and calls fn (may be NULL) for each key that passes. Returns ZT_OK when
+ * the text was judged, the verdict being res->status. Otherwise res->status
+ * is ZT_JWKS_PARSE_ERROR and the return value says why: ZT_ELIMIT when a
+ * cap is exceeded, ZT_ENOMEM when mem fails, ZT_EINVAL for bad arguments
+ * (res NULL, or s NULL with n > 0), or the code fn returned.
+ */
+int zt_jwks_validate(const zt_allocator *mem, const char *s, size_t n,
+                     zt_jwk_fn fn, void *ctx, zt_jwks_result *res);
+
+/*
+ * The policy loader's check: true when the anchor would load the key set
+ * with status Ok. *has_private (may be NULL) tells whether some key object
+ * carries private members (worth a warning: the policy leaks them). On
+ * failure *why (may be NULL) receives a static English reason naming the
+ * anchor's status, e.g. "RSA key is missing n (JwksRSAKeyMissingN)"; NULL
+ * on success.
+ */
+bool zt_jwks_check(const char *s, size_t n, bool *has_private,
+                   const char **why);
+
+#endif

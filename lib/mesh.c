@@ -1,0 +1,170 @@
+/* Istio MeshConfig settings (the subset the engine uses) from YAML. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+#include "syntax.h"
+#include "yamltree.h"
+
+typedef struct mctx {
+  zt_config next; /* applied to the caller's config only on success */
+  zt_diag *diag;
+  const char *source;
+  size_t source_len;
+  int rc;
+  uint32_t docs;
+} mctx;
+
+ZT_PRINTF(3, 4)
+static int merr(mctx *m, const zt_ynode *at, const char *fmt, ...) {
+  if (m->rc)
+    return m->rc;
+  m->rc = ZT_ESCHEMA;
+  if (!m->diag)
+    return m->rc;
+  zt_diag_clear(m->diag);
+  m->diag->code = ZT_ESCHEMA;
+  m->diag->line = at ? at->line : 0;
+  m->diag->column = at ? at->col : 0;
+  m->diag->document = 0;
+  zt_diag_copy(m->diag->file, sizeof(m->diag->file), m->source, m->source_len);
+  zt_diag_copy(m->diag->kind, sizeof(m->diag->kind), "MeshConfig", 10);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m->diag->message, sizeof(m->diag->message), fmt, ap);
+  va_end(ap);
+  return m->rc;
+}
+
+static bool is_string(const zt_ynode *v) {
+  return v->type == ZT_YNODE_SCALAR && zt_yscalar_kind(v) == ZT_YS_STR;
+}
+
+static int set_root_ns(mctx *m, const zt_ynode *v) {
+  if (!is_string(v) ||
+      zt_config_set_root_namespace(&m->next, v->str, v->len) != ZT_OK)
+    return merr(m, v,
+                "rootNamespace: must be a namespace name (RFC 1123 "
+                "label), got %s",
+                zt_ynode_describe(v));
+  return ZT_OK;
+}
+
+static int set_trust_domain(mctx *m, const zt_ynode *v) {
+  if (!is_string(v) ||
+      zt_config_set_trust_domain(&m->next, v->str, v->len) != ZT_OK)
+    return merr(m, v,
+                "trustDomain: must be a trust domain name (lowercase letters, "
+                "digits, '.', '-', '_')");
+  return ZT_OK;
+}
+
+static int set_aliases(mctx *m, const zt_ynode *v) {
+  if (v->type != ZT_YNODE_SEQ)
+    return merr(m, v, "trustDomainAliases: expected a list, got %s",
+                zt_ynode_describe(v));
+  m->next.n_aliases = 0;
+  for (uint32_t i = 0; i < v->len; i++) {
+    const zt_ynode *a = v->kids[i];
+    int rc = is_string(a)
+                 ? zt_config_add_trust_domain_alias(&m->next, a->str, a->len)
+                 : ZT_EINVAL;
+    if (rc == ZT_ELIMIT)
+      return merr(m, a, "trustDomainAliases: more than %d aliases",
+                  ZT_ALIASES_MAX);
+    if (rc)
+      return merr(m, a, "trustDomainAliases[%u]: invalid trust domain", i);
+  }
+  return ZT_OK;
+}
+
+static int set_normalization(mctx *m, const zt_ynode *v) {
+  static const struct {
+    const char *name;
+    uint32_t mode;
+  } modes[] = {{"NONE", ZT_PATH_NONE},
+               {"BASE", ZT_PATH_BASE},
+               {"DEFAULT", ZT_PATH_BASE},
+               {"MERGE_SLASHES", ZT_PATH_MERGE_SLASHES},
+               {"DECODE_AND_MERGE_SLASHES", ZT_PATH_DECODE_AND_MERGE_SLASHES}};
+  if (v->type != ZT_YNODE_MAP)
+    return merr(m, v, "pathNormalization: expected a mapping");
+  for (uint32_t i = 0; i < v->len; i++) {
+    const zt_ynode *k = v->kids[2 * i], *val = v->kids[2 * i + 1];
+    if (strcmp(k->str, "normalization") != 0)
+      return merr(m, k, "pathNormalization: unknown field \"%.60s\"", k->str);
+    for (size_t j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
+      if (is_string(val) && strcmp(val->str, modes[j].name) == 0) {
+        m->next.path_normalization = modes[j].mode;
+        goto next;
+      }
+    return merr(m, val,
+                "pathNormalization.normalization: must be one of NONE, BASE, "
+                "DEFAULT, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES");
+  next:;
+  }
+  return ZT_OK;
+}
+
+static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
+  mctx *m = ctx;
+  (void)index;
+  if (!root)
+    return ZT_OK;
+  if (m->docs++)
+    return merr(m, root, "a mesh configuration is one YAML document");
+  if (root->type != ZT_YNODE_MAP)
+    return merr(m, root, "expected a mapping of MeshConfig fields");
+  for (uint32_t i = 0; i < root->len && !m->rc; i++) {
+    const zt_ynode *k = root->kids[2 * i], *v = root->kids[2 * i + 1];
+    if (zt_ynode_is_null(v))
+      continue;
+    if (strcmp(k->str, "rootNamespace") == 0)
+      set_root_ns(m, v);
+    else if (strcmp(k->str, "trustDomain") == 0)
+      set_trust_domain(m, v);
+    else if (strcmp(k->str, "trustDomainAliases") == 0)
+      set_aliases(m, v);
+    else if (strcmp(k->str, "pathNormalization") == 0)
+      set_normalization(m, v);
+    else
+      merr(m, k,
+           "unsupported MeshConfig field \"%.60s\" (supported: rootNamespace, "
+           "trustDomain, trustDomainAliases, pathNormalization)",
+           k->str);
+  }
+  return m->rc;
+}
+
+int zt_config_load_mesh(zt_config *cfg, const char *yaml, size_t len,
+                        const char *source, size_t source_len, zt_diag *diag) {
+  zt_diag_clear(diag);
+  if (!cfg || (!yaml && len) || (!source && source_len))
+    return zt_diag_fail(diag, ZT_EINVAL, "invalid argument");
+  mctx m = {
+      .next = *cfg, .diag = diag, .source = source, .source_len = source_len};
+  zt_yaml_limits lim = {
+      .max_bytes = cfg->limits[ZT_LIMIT_SOURCE_BYTES],
+      .max_depth = (uint32_t)cfg->limits[ZT_LIMIT_DEPTH],
+      .max_scalar = (uint32_t)cfg->limits[ZT_LIMIT_SCALAR_BYTES],
+      .max_nodes = (uint32_t)cfg->limits[ZT_LIMIT_NODES],
+  };
+  zt_yaml_error ye;
+  int rc = zt_yaml_parse(yaml, len, &lim, &cfg->mem, on_doc, &m, &ye);
+  if (rc && !m.rc && diag) {
+    zt_diag_clear(diag);
+    diag->code = ye.code;
+    diag->line = ye.line;
+    diag->column = ye.col;
+    diag->document = ye.document;
+    zt_diag_copy(diag->file, sizeof(diag->file), source, source_len);
+    zt_diag_copy(diag->message, sizeof(diag->message), ye.message,
+                 strlen(ye.message));
+  }
+  if (rc)
+    return m.rc ? m.rc : rc;
+  *cfg = m.next;
+  return ZT_OK;
+}

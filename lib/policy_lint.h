@@ -1,0 +1,18 @@
+/* Checks over a whole policy set: duplicate objects (errors) and warnings
+ * that need several documents, such as HTTP-only fields in rules for a
+ * workload whose Services declare only TCP ports. */
+#ifndef ZT_POLICY_LINT_H
+#define ZT_POLICY_LINT_H
+
+#include "config.h"
+#include "diag.h"
+#include "policy.h"
+
+void zt_policy_lint_set(const zt_policyset *ps, const zt_config *cfg,
+                        zt_reporter *rep);
+
+/* Whether a Service port is known to carry TCP (not HTTP): by appProtocol,
+ * else by Istio's port-name prefix convention. */
+bool zt_service_port_is_tcp(const zt_service_port *p);
+
+#endif

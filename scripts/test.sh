@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, then
+# builds and runs every test plain, under valgrind, and under
+# AddressSanitizer + UndefinedBehaviorSanitizer, replays and briefly runs
+# each libFuzzer target, and ends with one line "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test || exit 1
+jobs=$(nproc 2>/dev/null || echo 2)
+logs=()
+status=0
+
+setup() { # dir, meson options...
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+  else
+    meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+  fi || { cat "$dir.setup.log"; return 1; }
+  ninja -C "$dir" -j "$jobs" >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }
+}
+
+run() { # label, dir, meson test options...
+  local label=$1 dir=$2; shift 2
+  echo "== $label"
+  meson test -C "$dir" --num-processes "$jobs" --print-errorlogs "$@" | tail -n 12
+  logs+=("$label=$dir/meson-logs/testlog${SETUP_SUFFIX:-}.json")
+}
+
+if setup build -Dtests=enabled; then
+  run plain build
+  SETUP_SUFFIX=-valgrind run valgrind build --setup valgrind --no-suite slow
+else
+  echo "plain build failed"; status=1
+fi
+if CC=gcc setup build-asan -Dtests=enabled -Db_sanitize=address,undefined \
+    -Dc_args=-fno-sanitize-recover=all; then
+  run asan+ubsan build-asan
+else
+  echo "sanitizer build failed"; status=1
+fi
+fuzz_results=build-fuzz/fuzz-results.txt
+if CC=clang setup build-fuzz -Dtests=enabled -Dfuzzing=true \
+    -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dc_args=-fno-sanitize-recover=all; then
+  echo "== libFuzzer (short runs)"
+  scripts/fuzz.sh build-fuzz 20 >"$fuzz_results" 2>&1 || true
+  cat "$fuzz_results"
+  logs+=("fuzz=$fuzz_results")
+else
+  echo "fuzz build failed"; status=1
+fi
+python3 scripts/summary.py "${logs[@]}" || status=1
+exit $status
