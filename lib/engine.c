@@ -98,11 +98,14 @@ int zt_engine_acquire(zt_engine *e, zt_snapshot **out) {
 void zt_snapshot_release(zt_snapshot *s) {
   if (!s)
     return;
-  if (atomic_fetch_sub(&s->refs, 1) != 1 || !atomic_load(&s->retired))
+  /* Read everything before the decrement: once the count is zero a loader
+   * may free s at any moment. */
+  zt_engine *e = s->engine;
+  bool retired = atomic_load(&s->retired);
+  if (atomic_fetch_sub(&s->refs, 1) != 1 || !retired)
     return;
   /* The last holder of a replaced snapshot: free it now unless a loader is
    * busy, in which case that loader's reclaim pass frees it. */
-  zt_engine *e = s->engine;
   if (pthread_mutex_trylock(&e->write_lock) == 0) {
     reclaim(e);
     pthread_mutex_unlock(&e->write_lock);

@@ -102,7 +102,14 @@ static int add_buffer(zt_loader *l, const char *buf, size_t len,
   uint64_t before = l->rep.errors;
   zt_reporter_mark(&l->rep);
   l->checked = false;
-  zt_policy_parse(l->ps, &l->st, &l->engine->cfg, &l->rep, buf, len, source);
+  int rc = zt_policy_parse(l->ps, &l->st, &l->engine->cfg, &l->rep, buf,
+                           len, source);
+  if (rc != ZT_OK && l->rep.errors == before) {
+    /* Fail closed: a failure must never leave a set that looks valid. */
+    l->rep.source = source;
+    zt_report(&l->rep, ZT_SEVERITY_ERROR, rc, (zt_pos){0, 0}, "%s",
+              zt_strerror(rc));
+  }
   return call_result(l, before, diag);
 }
 

@@ -1005,13 +1005,15 @@ int zt_policy_parse(zt_policyset *ps, zt_parse_state *st, const zt_config *cfg,
   };
   zt_yaml_error ye;
   int rc = zt_yaml_parse(buf, len, &lim, &cfg->mem, on_document, &c, &ye);
-  if (rc && ye.message[0]) {
+  /* The callback reports what stops it; anything else that ended the
+   * stream comes from the YAML layer and must be an error here too. */
+  if (rc && !(c.rc == rc && ye.message[0] == '\0')) {
     rep->document = ye.document;
     zt_reporter_object(rep, NULL, (zt_sval){0}, (zt_sval){0});
-    zt_report(rep, ZT_SEVERITY_ERROR, ye.code, (zt_pos){ye.line, ye.col}, "%s",
-              ye.message);
+    zt_report(rep, ZT_SEVERITY_ERROR, rc, (zt_pos){ye.line, ye.col}, "%s",
+              ye.message[0] ? ye.message : zt_strerror(rc));
     if (c.rc == ZT_OK)
-      c.rc = ye.code;
+      c.rc = rc;
   }
   rep->document = -1;
   return c.rc;

@@ -53,7 +53,7 @@ static int push_kid(builder *b, zt_ynode *n) {
   }
   if (!zt_grow(b->mem, (void **)&b->kids, sizeof(*b->kids), &b->cap_kids,
                b->nkids + 1))
-    return ZT_ENOMEM;
+    return fail(b, ZT_ENOMEM, NULL, "out of memory");
   b->kids[b->nkids++] = n;
   return 0;
 }

@@ -39,6 +39,13 @@ if CC=gcc setup build-asan -Dtests=enabled -Db_sanitize=address,undefined \
 else
   echo "sanitizer build failed"; status=1
 fi
+# ThreadSanitizer over the suites that run threads (snapshot swaps).
+if CC=clang setup build-tsan -Dtests=enabled -Db_sanitize=thread \
+    -Db_lundef=false; then
+  run tsan build-tsan engine
+else
+  echo "thread sanitizer build failed"; status=1
+fi
 fuzz_results=build-fuzz/fuzz-results.txt
 if CC=clang setup build-fuzz -Dtests=enabled -Dfuzzing=true \
     -Db_sanitize=address,undefined -Db_lundef=false \
