@@ -191,6 +191,15 @@ static bool yaml_name(const char *n) {
          (len > 4 && strcmp(n + len - 4, ".yml") == 0);
 }
 
+/* Subdirectories and other non-files named *.yaml are not policy files. */
+static bool regular_entry(const char *dir, const char *name) {
+  char path[PATH_MAX];
+  struct stat st;
+  if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+    return false;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -206,7 +215,7 @@ static int list_dir(zt_loader *l, const char *dir, char ***names,
   int rc = ZT_OK;
   struct dirent *ent;
   while ((ent = readdir(d)) != NULL) {
-    if (!yaml_name(ent->d_name))
+    if (!yaml_name(ent->d_name) || !regular_entry(dir, ent->d_name))
       continue;
     if (*count >= l->engine->cfg.limits[ZT_LIMIT_DOCUMENTS] ||
         !zt_grow(mem, (void **)names, sizeof(**names), &cap, *count + 1)) {

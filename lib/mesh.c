@@ -109,6 +109,9 @@ static int set_normalization(mctx *m, const zt_ynode *v) {
 }
 
 static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
+  static const char *const fields[] = {"rootNamespace", "trustDomain",
+                                       "trustDomainAliases",
+                                       "pathNormalization"};
   mctx *m = ctx;
   (void)index;
   if (!root)
@@ -119,6 +122,16 @@ static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
     return merr(m, root, "expected a mapping of MeshConfig fields");
   for (uint32_t i = 0; i < root->len && !m->rc; i++) {
     const zt_ynode *k = root->kids[2 * i], *v = root->kids[2 * i + 1];
+    bool known = false;
+    for (size_t j = 0; j < sizeof(fields) / sizeof(fields[0]); j++)
+      known = known || strcmp(k->str, fields[j]) == 0;
+    if (!known) {
+      merr(m, k,
+           "unsupported MeshConfig field \"%.60s\" (supported: rootNamespace, "
+           "trustDomain, trustDomainAliases, pathNormalization)",
+           k->str);
+      break;
+    }
     if (zt_ynode_is_null(v))
       continue;
     if (strcmp(k->str, "rootNamespace") == 0)
@@ -127,13 +140,8 @@ static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
       set_trust_domain(m, v);
     else if (strcmp(k->str, "trustDomainAliases") == 0)
       set_aliases(m, v);
-    else if (strcmp(k->str, "pathNormalization") == 0)
-      set_normalization(m, v);
     else
-      merr(m, k,
-           "unsupported MeshConfig field \"%.60s\" (supported: rootNamespace, "
-           "trustDomain, trustDomainAliases, pathNormalization)",
-           k->str);
+      set_normalization(m, v);
   }
   return m->rc;
 }
