@@ -65,7 +65,9 @@ static void test_setters(void **state) {
   zt_config_free(c);
 }
 
-static int64_t fixed_clock(void *ctx) { return *(int64_t *)ctx; }
+static int64_t fixed_clock(void *ctx) {
+  return *(int64_t *)ctx;
+}
 
 static void test_clock(void **state) {
   (void)state;
@@ -136,8 +138,7 @@ static void test_mesh_errors(void **state) {
        "must be one of"},
       {"pathNormalization: {mode: BASE}\n", 1, 21, "unknown field"},
       {"- a\n", 1, 1, "expected a mapping"},
-      {"rootNamespace: a\n---\nrootNamespace: b\n", 3, 1,
-       "one YAML document"},
+      {"rootNamespace: a\n---\nrootNamespace: b\n", 3, 1, "one YAML document"},
       {"rootNamespace: [unterminated\n", 2, 1, ""},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -220,8 +220,8 @@ static void test_held_snapshot_survives_swap(void **state) {
   assert_int_equal(zt_snapshot_generation(old), 1);
   assert_int_equal(zt_snapshot_count(old, ZT_KIND_AUTHORIZATION_POLICY), 3);
   zt_policy_info p;
-  assert_int_equal(
-      zt_snapshot_policy(old, ZT_KIND_AUTHORIZATION_POLICY, 2, &p), ZT_OK);
+  assert_int_equal(zt_snapshot_policy(old, ZT_KIND_AUTHORIZATION_POLICY, 2, &p),
+                   ZT_OK);
   assert_int_equal(p.name_len, 2);
   assert_memory_equal(p.name, "a3", 2);
   zt_snapshot_release(old);
@@ -262,8 +262,8 @@ static void test_policy_info(void **state) {
   assert_int_equal(p.line, 1);
   assert_int_equal(p.source_len, 8);
   assert_memory_equal(p.source, "set.yaml", 8);
-  assert_int_equal(
-      zt_snapshot_policy(s, ZT_KIND_REQUEST_AUTHENTICATION, 0, &p), ZT_OK);
+  assert_int_equal(zt_snapshot_policy(s, ZT_KIND_REQUEST_AUTHENTICATION, 0, &p),
+                   ZT_OK);
   assert_int_equal(p.scope, ZT_SCOPE_MESH);
   assert_int_equal(p.rules, 1);
   assert_int_equal(p.line, 12);
@@ -278,7 +278,8 @@ static void test_policy_info(void **state) {
   zt_engine_free(e);
 }
 
-/* ---- reports ---------------------------------------------------------------- */
+/* ---- reports ----------------------------------------------------------------
+ */
 
 typedef struct reports {
   int errors, warnings, notes;
@@ -325,7 +326,8 @@ static void test_reports(void **state) {
   zt_engine_free(e);
 }
 
-/* ---- concurrency ------------------------------------------------------------ */
+/* ---- concurrency ------------------------------------------------------------
+ */
 
 typedef struct shared {
   zt_engine *e;
@@ -387,7 +389,8 @@ static void test_readers_never_see_half_a_set(void **state) {
   zt_engine_free(sh.e);
 }
 
-/* ---- the host's allocator --------------------------------------------------- */
+/* ---- the host's allocator ---------------------------------------------------
+ */
 
 typedef struct counting {
   long live;

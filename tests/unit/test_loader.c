@@ -111,7 +111,8 @@ static void test_file_and_trailing_slash(void **state) {
   assert_int_equal(zt_loader_add_path(f.l, path, strlen(path), &d), ZT_OK);
   /* b.yaml twice: the same object twice is refused as a duplicate. */
   assert_int_equal(zt_loader_validate(f.l, &d), ZT_EDUPLICATE);
-  assert_non_null(strstr(d.message, "duplicate AuthorizationPolicy foo/from-b"));
+  assert_non_null(
+      strstr(d.message, "duplicate AuthorizationPolicy foo/from-b"));
   assert_non_null(strstr(d.message, "also defined at"));
   close_loader(&f);
 }
@@ -163,11 +164,48 @@ static void test_bad_file_in_directory_named(void **state) {
   assert_non_null(strstr(d.file, "/z.yaml"));
   assert_int_equal(d.line, 4);
   assert_int_equal(d.column, 21);
-  assert_non_null(strstr(d.message, "spec.mtls.mode: unsupported value \"MAYBE\""));
+  assert_non_null(
+      strstr(d.message, "spec.mtls.mode: unsupported value \"MAYBE\""));
   char path[512];
   snprintf(path, sizeof(path), "%s/z.yaml", dir);
   unlink(path);
   close_loader(&f);
+}
+
+/* Limits through the public API: object count, depth, scalar size. */
+static void test_limits(void **state) {
+  (void)state;
+  zt_config *cfg = NULL;
+  zt_engine *e = NULL;
+  zt_loader *l = NULL;
+  zt_diag d;
+  assert_int_equal(zt_config_new(&cfg, NULL), ZT_OK);
+  assert_int_equal(zt_config_set_limit(cfg, ZT_LIMIT_DOCUMENTS, 2), ZT_OK);
+  assert_int_equal(zt_config_set_limit(cfg, ZT_LIMIT_SCALAR_BYTES, 64), ZT_OK);
+  assert_int_equal(zt_engine_new(&e, cfg, &d), ZT_OK);
+  zt_config_free(cfg);
+  assert_int_equal(zt_loader_new(e, &l), ZT_OK);
+  char three[1024];
+  snprintf(three, sizeof(three), "%s---\n%s", policy("one"), policy("two"));
+  size_t n = strlen(three);
+  snprintf(three + n, sizeof(three) - n, "---\n%s", policy("three"));
+  assert_int_equal(zt_loader_add_yaml(l, three, strlen(three), "t", 1, &d),
+                   ZT_ELIMIT);
+  assert_int_equal(d.line, 11);
+  assert_non_null(strstr(d.message, "more than 2 objects"));
+  zt_loader_free(l);
+  assert_int_equal(zt_loader_new(e, &l), ZT_OK);
+  char big[256];
+  snprintf(big, sizeof(big),
+           "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+           "metadata: {name: %070d, namespace: foo}\n",
+           0);
+  assert_int_equal(zt_loader_add_yaml(l, big, strlen(big), "b", 1, &d),
+                   ZT_ELIMIT);
+  assert_int_equal(d.line, 3);
+  assert_int_equal(d.column, 18);
+  zt_loader_free(l);
+  zt_engine_free(e);
 }
 
 int main(void) {
@@ -177,6 +215,7 @@ int main(void) {
       cmocka_unit_test(test_missing_and_special_files),
       cmocka_unit_test(test_size_limit_before_reading),
       cmocka_unit_test(test_bad_file_in_directory_named),
+      cmocka_unit_test(test_limits),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -255,6 +255,27 @@ static void test_many_keys_duplicate_detection_is_fast(void **state) {
   free(t);
 }
 
+/* The "billion laughs" shape: refused at the first anchor, whatever the
+ * expansion would have been. */
+static void test_alias_bomb_is_fast(void **state) {
+  (void)state;
+  char t[4096];
+  size_t off = (size_t)snprintf(t, sizeof(t), "a0: &a0 [x, x, x, x, x]\n");
+  for (int i = 1; i < 20; i++)
+    off += (size_t)snprintf(t + off, sizeof(t) - off,
+                            "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+                            i - 1, i - 1, i - 1, i - 1, i - 1);
+  seen s;
+  zt_yaml_error e;
+  clock_t start = clock();
+  assert_int_equal(parse(t, &s, &e), ZT_ESYNTAX);
+  assert_int_equal(e.line, 1);
+  assert_non_null(strstr(e.message, "anchors and aliases"));
+  double ms = cpu_ms(start);
+  if (ms > 100)
+    fail_msg("alias bomb took %.1f ms", ms);
+}
+
 static int stop_early(void *ctx, const zt_ynode *root, uint32_t index) {
   (void)root;
   *(uint32_t *)ctx = index;
@@ -307,6 +328,7 @@ int main(void) {
       cmocka_unit_test(test_scalar_kinds),
       cmocka_unit_test(test_pathological_depth_is_fast),
       cmocka_unit_test(test_many_keys_duplicate_detection_is_fast),
+      cmocka_unit_test(test_alias_bomb_is_fast),
       cmocka_unit_test(test_callback_stops_stream),
       cmocka_unit_test(test_map_lookup),
   };
