@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rc=0
 for bin in "$build"/fuzz/fuzz_*; do
-  [ -x "$bin" ] || continue
+  [ -f "$bin" ] && [ -x "$bin" ] || continue
   t=$(basename "$bin"); t=${t#fuzz_}
   mkdir -p "$work/$t" "$root/fuzz/artifacts"
   cp "$root/fuzz/corpus/$t/"* "$work/$t/" 2>/dev/null
