@@ -4,8 +4,10 @@
  * One public header. Conventions (docs/api/README.md):
  *  - Opaque handles; every owned type has exactly one free function, which
  *    accepts NULL.
- *  - Byte inputs are (pointer, length) pairs; (NULL, 0) is always valid and
- *    means "empty". Strings need not be NUL-terminated.
+ *  - Byte inputs are (pointer, length) pairs. Strings need not be
+ *    NUL-terminated. (NULL, 0) is accepted everywhere as the empty input:
+ *    where empty makes sense (a YAML stream) it means empty, where a value
+ *    is required (a namespace, a path) it is refused with ZT_EINVAL.
  *  - Functions that can fail return an int status: ZT_OK (0) or a negative
  *    ZT_E* code. zt_strerror() names a code; the optional zt_diag argument
  *    receives the details (position, document, policy, message).
@@ -170,7 +172,8 @@ typedef struct zt_loader zt_loader;
  */
 ZT_API ZT_NODISCARD int zt_engine_new(zt_engine **out, const zt_config *cfg,
                                       zt_diag *diag);
-/* Frees the engine. Every acquired snapshot must have been released. */
+/* Frees the engine. Every acquired snapshot must have been released. Its
+ * loaders may still be freed afterwards, but not used. */
 ZT_API void zt_engine_free(zt_engine *engine);
 
 /*
@@ -238,12 +241,15 @@ ZT_API int zt_snapshot_policy(const zt_snapshot *snap, uint32_t kind,
  * parsed and validated when added; zt_engine_commit() then builds the new
  * snapshot and swaps it in atomically. If any document was invalid the
  * commit is refused and the snapshot in force stays. A loader is used by one
- * thread at a time.
+ * thread at a time. After a successful commit it takes no more input (its
+ * calls return ZT_ESTATE); every failed call is kept, so a set that had a
+ * failure can never be committed.
  */
 ZT_API ZT_NODISCARD int zt_loader_new(zt_engine *engine, zt_loader **out);
 ZT_API void zt_loader_free(zt_loader *loader);
 
-/* Receives every error, warning and note (skipped kinds) as they occur. */
+/* Receives errors, warnings and notes (skipped kinds) as they occur: the
+ * first 1000 of a loader; past that only zt_loader_error_count() grows. */
 ZT_API int zt_loader_set_report(zt_loader *loader, zt_report_fn fn, void *ctx);
 
 /*

@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "syntax.h"
+#include "yamltree.h"
 
 /* Defaults sized for real meshes with room to spare, and caps that keep a
  * hostile file from taking the host down (docs/limits.md). */
@@ -135,4 +136,11 @@ uint64_t zt_config_get_limit(const zt_config *cfg, uint32_t id) {
 
 int64_t zt_config_now(const zt_config *cfg) {
   return cfg->clock(cfg->clock_ctx);
+}
+
+void zt_config_yaml_limits(const zt_config *cfg, zt_yaml_limits *out) {
+  out->max_bytes = cfg->limits[ZT_LIMIT_SOURCE_BYTES];
+  out->max_depth = (uint32_t)cfg->limits[ZT_LIMIT_DEPTH];
+  out->max_scalar = (uint32_t)cfg->limits[ZT_LIMIT_SCALAR_BYTES];
+  out->max_nodes = (uint32_t)cfg->limits[ZT_LIMIT_NODES];
 }

@@ -27,6 +27,9 @@ struct zt_config {
   uint64_t limits[ZT_LIMIT_COUNT];
 };
 
+struct zt_yaml_limits;
+/* The YAML reader's limits from the configuration's. */
+void zt_config_yaml_limits(const zt_config *cfg, struct zt_yaml_limits *out);
 /* Fills cfg with the defaults (used by zt_config_new and tests). */
 void zt_config_defaults(zt_config *cfg, const zt_allocator *mem);
 int64_t zt_config_now(const zt_config *cfg);

@@ -16,6 +16,7 @@
 
 struct zt_loader {
   zt_engine *engine;
+  zt_allocator mem; /* a copy: freeing needs nothing of the engine */
   zt_policyset *ps;
   zt_parse_state st;
   zt_reporter rep;
@@ -38,6 +39,7 @@ int zt_loader_new(zt_engine *e, zt_loader **out) {
   }
   zt_policyset_init(ps, mem);
   l->engine = e;
+  l->mem = *mem;
   l->ps = ps;
   zt_reporter_init(&l->rep, NULL, NULL);
   *out = l;
@@ -47,7 +49,7 @@ int zt_loader_new(zt_engine *e, zt_loader **out) {
 void zt_loader_free(zt_loader *l) {
   if (!l)
     return;
-  const zt_allocator *mem = &l->engine->cfg.mem;
+  const zt_allocator *mem = &l->mem;
   if (l->ps) {
     zt_policyset_free(l->ps);
     zt_free(mem, l->ps);
@@ -76,9 +78,13 @@ static int call_result(zt_loader *l, uint64_t errors_before, zt_diag *diag) {
   return l->rep.mark_first.code ? l->rep.mark_first.code : ZT_EINTERNAL;
 }
 
+/* Records a failure of one call in the loader, so that a host that ignores
+ * the call's result still cannot commit the set. */
 static int source_error(zt_loader *l, const char *source, int code,
                         const char *msg, zt_diag *diag) {
   uint64_t before = l->rep.errors;
+  if (!source)
+    source = "<input>";
   zt_reporter_mark(&l->rep);
   l->rep.source = source;
   l->rep.document = -1;
@@ -102,8 +108,8 @@ static int add_buffer(zt_loader *l, const char *buf, size_t len,
   uint64_t before = l->rep.errors;
   zt_reporter_mark(&l->rep);
   l->checked = false;
-  int rc = zt_policy_parse(l->ps, &l->st, &l->engine->cfg, &l->rep, buf,
-                           len, source);
+  int rc = zt_policy_parse(l->ps, &l->st, &l->engine->cfg, &l->rep, buf, len,
+                           source);
   if (rc != ZT_OK && l->rep.errors == before) {
     /* Fail closed: a failure must never leave a set that looks valid. */
     l->rep.source = source;
@@ -113,14 +119,26 @@ static int add_buffer(zt_loader *l, const char *buf, size_t len,
   return call_result(l, before, diag);
 }
 
+/* Whether the loader can take more input; a committed loader cannot. */
+static int usable(const zt_loader *l, zt_diag *diag) {
+  if (!l)
+    return zt_diag_fail(diag, ZT_EINVAL, "no loader");
+  if (!l->ps)
+    return zt_diag_fail(diag, ZT_ESTATE, "loader already committed");
+  return ZT_OK;
+}
+
 int zt_loader_add_yaml(zt_loader *l, const char *yaml, size_t len,
                        const char *source, size_t source_len, zt_diag *diag) {
   zt_diag_clear(diag);
-  if (!l || (!yaml && len) || (!source && source_len))
-    return zt_diag_fail(diag, ZT_EINVAL, "invalid argument");
+  int rc = usable(l, diag);
+  if (rc)
+    return rc;
+  if ((!yaml && len) || (!source && source_len))
+    return source_error(l, NULL, ZT_EINVAL, "invalid argument", diag);
   const char *name = intern(l, source, source_len);
   if (!name)
-    return zt_diag_fail(diag, ZT_ENOMEM, "out of memory");
+    return source_error(l, NULL, ZT_ENOMEM, "out of memory", diag);
   return add_buffer(l, yaml, len, name, diag);
 }
 
@@ -128,7 +146,7 @@ int zt_loader_add_yaml(zt_loader *l, const char *yaml, size_t len,
  * reading it. */
 static int read_file(zt_loader *l, const char *path, char **out, size_t *len,
                      const char **why) {
-  const zt_allocator *mem = &l->engine->cfg.mem;
+  const zt_allocator *mem = &l->mem;
   uint64_t max = l->engine->cfg.limits[ZT_LIMIT_SOURCE_BYTES];
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   struct stat st;
@@ -171,7 +189,7 @@ static int read_file(zt_loader *l, const char *path, char **out, size_t *len,
 static int add_file(zt_loader *l, const char *path, zt_diag *diag) {
   const char *name = intern(l, path, strlen(path));
   if (!name)
-    return zt_diag_fail(diag, ZT_ENOMEM, "out of memory");
+    return source_error(l, NULL, ZT_ENOMEM, "out of memory", diag);
   char *buf = NULL;
   size_t len = 0;
   const char *why;
@@ -179,7 +197,7 @@ static int add_file(zt_loader *l, const char *path, zt_diag *diag) {
   if (rc)
     return source_error(l, name, rc, why, diag);
   rc = add_buffer(l, buf, len, name, diag);
-  zt_free(&l->engine->cfg.mem, buf);
+  zt_free(&l->mem, buf);
   return rc;
 }
 
@@ -207,24 +225,25 @@ static int cmp_names(const void *a, const void *b) {
 /* The directory's YAML file names, sorted; *names is owned by the caller. */
 static int list_dir(zt_loader *l, const char *dir, char ***names,
                     size_t *count) {
-  const zt_allocator *mem = &l->engine->cfg.mem;
+  const zt_allocator *mem = &l->mem;
   DIR *d = opendir(dir);
   if (!d)
     return ZT_EIO;
   size_t cap = 0;
   int rc = ZT_OK;
   struct dirent *ent;
-  while ((ent = readdir(d)) != NULL) {
+  while (rc == ZT_OK && (ent = readdir(d)) != NULL) {
     if (!yaml_name(ent->d_name) || !regular_entry(dir, ent->d_name))
       continue;
-    if (*count >= l->engine->cfg.limits[ZT_LIMIT_DOCUMENTS] ||
-        !zt_grow(mem, (void **)names, sizeof(**names), &cap, *count + 1)) {
-      rc = ZT_ENOMEM;
+    if (*count >= l->engine->cfg.limits[ZT_LIMIT_DOCUMENTS]) {
+      rc = ZT_ELIMIT;
       break;
     }
     size_t n = strlen(ent->d_name);
     char *copy = zt_alloc(mem, n + 1);
-    if (!copy) {
+    if (!copy ||
+        !zt_grow(mem, (void **)names, sizeof(**names), &cap, *count + 1)) {
+      zt_free(mem, copy);
       rc = ZT_ENOMEM;
       break;
     }
@@ -237,36 +256,46 @@ static int list_dir(zt_loader *l, const char *dir, char ***names,
   return rc;
 }
 
+static void free_names(const zt_allocator *mem, char **names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    zt_free(mem, names[i]);
+  zt_free(mem, names);
+}
+
 static int add_dir(zt_loader *l, const char *dir, zt_diag *diag) {
-  const zt_allocator *mem = &l->engine->cfg.mem;
   char **names = NULL;
   size_t count = 0;
   int rc = list_dir(l, dir, &names, &count);
   if (rc) {
-    const char *name = intern(l, dir, strlen(dir));
-    rc = source_error(l, name ? name : "<directory>", rc,
-                      rc == ZT_EIO ? "cannot read directory" : "out of memory",
-                      diag);
+    /* A directory that cannot be listed whole is not loaded at all. */
+    free_names(&l->mem, names, count);
+    const char *why = rc == ZT_EIO ? "cannot read directory"
+                      : rc == ZT_ELIMIT
+                          ? "more YAML files than the object limit"
+                          : "out of memory";
+    return source_error(l, intern(l, dir, strlen(dir)), rc, why, diag);
   }
   char path[PATH_MAX];
   zt_diag first;
   zt_diag_clear(&first);
+  size_t dl = strlen(dir);
+  const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
   for (size_t i = 0; i < count; i++) {
-    size_t dl = strlen(dir);
-    const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
-    if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sep, names[i]) <
-        sizeof(path)) {
-      int r = add_file(l, path, diag);
-      if (r && !rc) {
-        rc = r;
-        if (diag)
-          first = *diag;
-      }
+    int r;
+    if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sep, names[i]) >=
+        sizeof(path))
+      r = source_error(l, intern(l, names[i], strlen(names[i])), ZT_EINVAL,
+                       "path too long", diag);
+    else
+      r = add_file(l, path, diag);
+    if (r && !rc) {
+      rc = r;
+      if (diag)
+        first = *diag;
     }
-    zt_free(mem, names[i]);
   }
-  zt_free(mem, names);
-  if (rc && diag && first.code)
+  free_names(&l->mem, names, count);
+  if (rc && diag)
     *diag = first;
   return rc;
 }
@@ -274,11 +303,14 @@ static int add_dir(zt_loader *l, const char *dir, zt_diag *diag) {
 int zt_loader_add_path(zt_loader *l, const char *path, size_t path_len,
                        zt_diag *diag) {
   zt_diag_clear(diag);
-  if (!l || !path || path_len == 0)
-    return zt_diag_fail(diag, ZT_EINVAL, "a path is required");
+  int rc = usable(l, diag);
+  if (rc)
+    return rc;
+  if (!path || path_len == 0)
+    return source_error(l, NULL, ZT_EINVAL, "a path is required", diag);
   char p[PATH_MAX];
   if (path_len >= sizeof(p) || memchr(path, '\0', path_len))
-    return zt_diag_fail(diag, ZT_EINVAL, "invalid path");
+    return source_error(l, NULL, ZT_EINVAL, "invalid path", diag);
   memcpy(p, path, path_len);
   p[path_len] = '\0';
   struct stat st;
@@ -307,9 +339,8 @@ static int check_set(zt_loader *l, zt_diag *diag) {
 
 int zt_loader_validate(zt_loader *l, zt_diag *diag) {
   zt_diag_clear(diag);
-  if (!l || !l->ps)
-    return zt_diag_fail(diag, ZT_EINVAL, "invalid loader");
-  return check_set(l, diag);
+  int rc = usable(l, diag);
+  return rc ? rc : check_set(l, diag);
 }
 
 int zt_engine_commit(zt_engine *e, zt_loader *l, zt_diag *diag) {

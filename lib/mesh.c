@@ -153,12 +153,8 @@ int zt_config_load_mesh(zt_config *cfg, const char *yaml, size_t len,
     return zt_diag_fail(diag, ZT_EINVAL, "invalid argument");
   mctx m = {
       .next = *cfg, .diag = diag, .source = source, .source_len = source_len};
-  zt_yaml_limits lim = {
-      .max_bytes = cfg->limits[ZT_LIMIT_SOURCE_BYTES],
-      .max_depth = (uint32_t)cfg->limits[ZT_LIMIT_DEPTH],
-      .max_scalar = (uint32_t)cfg->limits[ZT_LIMIT_SCALAR_BYTES],
-      .max_nodes = (uint32_t)cfg->limits[ZT_LIMIT_NODES],
-  };
+  zt_yaml_limits lim;
+  zt_config_yaml_limits(cfg, &lim);
   zt_yaml_error ye;
   int rc = zt_yaml_parse(yaml, len, &lim, &cfg->mem, on_doc, &m, &ye);
   if (rc && !m.rc && diag) {

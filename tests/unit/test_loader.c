@@ -131,7 +131,9 @@ static void test_missing_and_special_files(void **state) {
   assert_non_null(strstr(d.message, "not a regular file"));
   assert_int_equal(zt_loader_add_path(f.l, NULL, 0, &d), ZT_EINVAL);
   assert_int_equal(zt_loader_add_path(f.l, "a\0b", 3, &d), ZT_EINVAL);
-  assert_int_equal(zt_loader_error_count(f.l), 2);
+  /* Every failed call is kept: a host that ignores the results still
+   * cannot commit. */
+  assert_int_equal(zt_loader_error_count(f.l), 4);
   assert_int_equal(zt_engine_commit(f.e, f.l, &d), ZT_EIO);
   close_loader(&f);
 }
@@ -208,6 +210,56 @@ static void test_limits(void **state) {
   zt_engine_free(e);
 }
 
+static void test_failed_adds_block_commit(void **state) {
+  (void)state;
+  fixture f;
+  zt_diag d;
+  open_loader(&f, 0);
+  assert_int_equal(zt_loader_add_yaml(f.l, NULL, 5, "x", 1, &d), ZT_EINVAL);
+  assert_int_equal(zt_loader_add_yaml(f.l, "a", 1, NULL, 3, &d), ZT_EINVAL);
+  assert_int_equal(zt_loader_error_count(f.l), 2);
+  assert_int_equal(zt_engine_commit(f.e, f.l, &d), ZT_EINVAL);
+  close_loader(&f);
+}
+
+static void test_loader_after_commit(void **state) {
+  (void)state;
+  fixture f;
+  zt_diag d;
+  open_loader(&f, 0);
+  const char *p = policy("one");
+  assert_int_equal(zt_loader_add_yaml(f.l, p, strlen(p), "p", 1, &d), ZT_OK);
+  assert_int_equal(zt_engine_commit(f.e, f.l, &d), ZT_OK);
+  assert_int_equal(zt_loader_add_yaml(f.l, p, strlen(p), "p", 1, &d),
+                   ZT_ESTATE);
+  assert_int_equal(zt_loader_add_path(f.l, dir, strlen(dir), &d), ZT_ESTATE);
+  assert_int_equal(zt_loader_validate(f.l, &d), ZT_ESTATE);
+  assert_int_equal(zt_engine_commit(f.e, f.l, &d), ZT_ESTATE);
+  /* A loader may be freed after its engine. */
+  zt_engine_free(f.e);
+  zt_loader_free(f.l);
+}
+
+static void test_directory_over_object_limit(void **state) {
+  (void)state;
+  fixture f;
+  zt_diag d;
+  zt_config *cfg = NULL;
+  assert_int_equal(zt_config_new(&cfg, NULL), ZT_OK);
+  assert_int_equal(zt_config_set_limit(cfg, ZT_LIMIT_DOCUMENTS, 1), ZT_OK);
+  assert_int_equal(zt_engine_new(&f.e, cfg, &d), ZT_OK);
+  zt_config_free(cfg);
+  assert_int_equal(zt_loader_new(f.e, &f.l), ZT_OK);
+  assert_int_equal(zt_loader_add_path(f.l, dir, strlen(dir), &d), ZT_ELIMIT);
+  assert_non_null(strstr(d.message, "more YAML files than the object limit"));
+  zt_snapshot *s = NULL;
+  assert_int_equal(zt_engine_commit(f.e, f.l, &d), ZT_ELIMIT);
+  assert_int_equal(zt_engine_acquire(f.e, &s), ZT_OK);
+  assert_int_equal(zt_snapshot_count(s, ZT_KIND_AUTHORIZATION_POLICY), 0);
+  zt_snapshot_release(s);
+  close_loader(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_directory_in_name_order),
@@ -216,6 +268,9 @@ int main(void) {
       cmocka_unit_test(test_size_limit_before_reading),
       cmocka_unit_test(test_bad_file_in_directory_named),
       cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_failed_adds_block_commit),
+      cmocka_unit_test(test_loader_after_commit),
+      cmocka_unit_test(test_directory_over_object_limit),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
