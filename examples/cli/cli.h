@@ -18,6 +18,11 @@ void cli_print_diag(FILE *out, const zt_diag *d);
  * problem and returns NULL on failure. */
 zt_config *cli_config(const char *mesh_path);
 
+/* Creates an engine (with --mesh PATH applied when given) and a loader
+ * reporting to fn. Prints the problem and returns false on failure. */
+bool cli_open(const char *mesh_path, zt_report_fn fn, void *ctx,
+              zt_engine **engine, zt_loader **loader);
+
 /* Reads a whole file (or stdin for "-") into a NUL-terminated buffer. */
 char *cli_read_file(const char *path, size_t *len);
 

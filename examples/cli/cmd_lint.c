@@ -40,25 +40,14 @@ int cmd_lint(int argc, char **argv) {
   }
   if (optind >= argc)
     return lint_usage();
-  zt_config *cfg = cli_config(mesh);
-  if (!cfg)
-    return CLI_USAGE;
-  zt_engine *engine = NULL;
-  zt_loader *loader = NULL;
+  zt_engine *engine;
+  zt_loader *loader;
   zt_diag d;
-  int rc = zt_engine_new(&engine, cfg, &d);
-  zt_config_free(cfg);
-  if (rc == ZT_OK)
-    rc = zt_loader_new(engine, &loader);
-  if (rc != ZT_OK) {
-    fprintf(stderr, "ztauth: %s\n", zt_strerror(rc));
-    zt_engine_free(engine);
+  if (!cli_open(mesh, on_report, &out, &engine, &loader))
     return CLI_USAGE;
-  }
-  (void)zt_loader_set_report(loader, on_report, &out);
   for (int i = optind; i < argc; i++)
     (void)zt_loader_add_path(loader, argv[i], strlen(argv[i]), &d);
-  rc = zt_loader_validate(loader, &d);
+  int rc = zt_loader_validate(loader, &d);
   uint64_t errors = zt_loader_error_count(loader);
   if (out.verbose || errors)
     fprintf(errors ? stderr : stdout, "%llu error%s\n",

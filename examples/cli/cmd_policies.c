@@ -68,19 +68,13 @@ int cmd_policies(int argc, char **argv) {
   }
   if (npaths == 0 || optind != argc)
     goto usage;
-  zt_config *cfg = cli_config(mesh);
-  if (!cfg)
-    return CLI_USAGE;
-  zt_engine *engine = NULL;
-  zt_loader *loader = NULL;
+  zt_engine *engine;
+  zt_loader *loader;
   zt_snapshot *snap = NULL;
   zt_diag d;
-  int rc = zt_engine_new(&engine, cfg, &d);
-  zt_config_free(cfg);
-  if (rc == ZT_OK)
-    rc = zt_loader_new(engine, &loader);
-  if (rc == ZT_OK)
-    (void)zt_loader_set_report(loader, on_report, NULL);
+  if (!cli_open(mesh, on_report, NULL, &engine, &loader))
+    return CLI_USAGE;
+  int rc = ZT_OK;
   for (int i = 0; rc == ZT_OK && i < npaths; i++)
     (void)zt_loader_add_path(loader, paths[i], strlen(paths[i]), &d);
   if (rc == ZT_OK)

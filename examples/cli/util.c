@@ -83,3 +83,28 @@ zt_config *cli_config(const char *mesh_path) {
   }
   return cfg;
 }
+
+bool cli_open(const char *mesh_path, zt_report_fn fn, void *ctx,
+              zt_engine **engine, zt_loader **loader) {
+  *engine = NULL;
+  *loader = NULL;
+  zt_config *cfg = cli_config(mesh_path);
+  if (!cfg)
+    return false;
+  zt_diag d;
+  int rc = zt_engine_new(engine, cfg, &d);
+  zt_config_free(cfg);
+  if (rc == ZT_OK)
+    rc = zt_loader_new(*engine, loader);
+  if (rc == ZT_OK)
+    rc = zt_loader_set_report(*loader, fn, ctx);
+  if (rc != ZT_OK) {
+    fprintf(stderr, "ztauth: %s\n", zt_strerror(rc));
+    zt_loader_free(*loader);
+    zt_engine_free(*engine);
+    *engine = NULL;
+    *loader = NULL;
+    return false;
+  }
+  return true;
+}

@@ -15,35 +15,8 @@
 #include <time.h>
 #include <yaml.h>
 
+#include "test_alloc.h"
 #include "ztauth.h"
-
-typedef struct counting {
-  size_t live, peak;
-} counting;
-
-typedef struct hdr {
-  size_t size;
-  max_align_t pad;
-} hdr;
-
-static void *count_realloc(void *ctx, void *ptr, size_t size) {
-  counting *c = ctx;
-  hdr *h = ptr ? (hdr *)((char *)ptr - offsetof(hdr, pad)) : NULL;
-  size_t old = h ? h->size : 0;
-  if (size == 0) {
-    c->live -= old;
-    free(h);
-    return NULL;
-  }
-  hdr *n = realloc(h, sizeof(hdr) + size);
-  if (!n)
-    return NULL;
-  n->size = size;
-  c->live = c->live - old + size;
-  if (c->live > c->peak)
-    c->peak = c->live;
-  return &n->pad;
-}
 
 static double now_ms(void) {
   struct timespec ts;
@@ -111,9 +84,9 @@ static size_t one_policy(char **buf, size_t *cap, size_t off, int i) {
   return append(buf, cap, off, doc);
 }
 
-static double load_once(const char *yaml, size_t len, counting *c,
+static double load_once(const char *yaml, size_t len, test_alloc *c,
                         size_t *retained, uint64_t *count) {
-  zt_allocator mem = {count_realloc, c};
+  zt_allocator mem = test_allocator(c);
   zt_config *cfg = NULL;
   zt_engine *e = NULL;
   zt_loader *l = NULL;
@@ -122,7 +95,7 @@ static double load_once(const char *yaml, size_t len, counting *c,
       zt_loader_new(e, &l))
     exit(1);
   zt_config_free(cfg);
-  size_t base = c->live;
+  size_t base = c->bytes;
   c->peak = base;
   double t0 = now_ms();
   if (zt_loader_add_yaml(l, yaml, len, "bench.yaml", 10, &d) != ZT_OK ||
@@ -132,7 +105,7 @@ static double load_once(const char *yaml, size_t len, counting *c,
   }
   double t = now_ms() - t0;
   zt_loader_free(l);
-  *retained = c->live - base;
+  *retained = c->bytes - base;
   zt_snapshot *s;
   if (zt_engine_acquire(e, &s) != ZT_OK)
     exit(1);
@@ -175,10 +148,10 @@ int main(int argc, char **argv) {
   double t[50], y[50];
   size_t retained = 0;
   uint64_t count = 0;
-  counting c = {0, 0};
+  test_alloc c = {0};
   size_t peak = 0;
   for (int r = 0; r < runs; r++) {
-    c.live = c.peak = 0;
+    c.bytes = c.peak = 0;
     t[r] = load_once(yaml, len, &c, &retained, &count);
     if (c.peak > peak)
       peak = c.peak;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_alloc.h"
 #include "ztauth.h"
 
 /* Set A: 3 AuthorizationPolicies, 1 PeerAuthentication. Set B: 5 and 2.
@@ -392,46 +393,10 @@ static void test_readers_never_see_half_a_set(void **state) {
 /* ---- the host's allocator ---------------------------------------------------
  */
 
-typedef struct counting {
-  long live;
-  long calls;
-  long fail_at; /* 0: never */
-  size_t bytes;
-} counting;
-
-typedef struct hdr {
-  size_t size;
-  max_align_t pad;
-} hdr;
-
-static void *count_realloc(void *ctx, void *ptr, size_t size) {
-  counting *c = ctx;
-  hdr *h = ptr ? (hdr *)((char *)ptr - offsetof(hdr, pad)) : NULL;
-  if (size == 0) {
-    if (h) {
-      c->live--;
-      c->bytes -= h->size;
-      free(h);
-    }
-    return NULL;
-  }
-  if (c->fail_at && ++c->calls == c->fail_at)
-    return NULL;
-  size_t old = h ? h->size : 0;
-  hdr *n = realloc(h, sizeof(hdr) + size);
-  if (!n)
-    return NULL;
-  if (!h)
-    c->live++;
-  n->size = size;
-  c->bytes = c->bytes - old + size;
-  return &n->pad;
-}
-
 static void test_replaced_snapshots_are_reclaimed(void **state) {
   (void)state;
-  counting c = {0};
-  zt_allocator mem = {count_realloc, &c};
+  test_alloc c = {0};
+  zt_allocator mem = test_allocator(&c);
   zt_engine *e = new_engine(&mem);
   zt_diag d;
   assert_int_equal(load(e, set_b, &d), ZT_OK);
@@ -447,8 +412,8 @@ static void test_replaced_snapshots_are_reclaimed(void **state) {
 
 static void test_last_release_reclaims(void **state) {
   (void)state;
-  counting c = {0};
-  zt_allocator mem = {count_realloc, &c};
+  test_alloc c = {0};
+  zt_allocator mem = test_allocator(&c);
   zt_engine *e = new_engine(&mem);
   zt_diag d;
   assert_int_equal(load(e, set_b, &d), ZT_OK);
@@ -468,8 +433,8 @@ static void test_allocation_failures(void **state) {
   (void)state;
   int succeeded = 0;
   for (long n = 1; n < 400; n++) {
-    counting c = {.fail_at = n};
-    zt_allocator mem = {count_realloc, &c};
+    test_alloc c = {.fail_at = n};
+    zt_allocator mem = test_allocator(&c);
     zt_config *cfg = NULL;
     zt_engine *e = NULL;
     zt_loader *l = NULL;

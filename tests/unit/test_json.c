@@ -17,6 +17,8 @@
 
 #include "alloc.h"
 #include "json.h"
+#include "test_alloc.h"
+#include "test_files.h"
 
 #define TOKS 8192
 #define BUF (1u << 17)
@@ -798,32 +800,10 @@ static void test_jwt_header_and_claims(void **state) {
 
 /* ---- Allocation ------------------------------------------------------- */
 
-typedef struct counting {
-  size_t live;
-  size_t calls;
-  size_t fail_at; /* 1-based allocation to fail; 0 = never */
-} counting;
-
-static void *counting_realloc(void *ctx, void *ptr, size_t size) {
-  counting *c = ctx;
-  if (size == 0) {
-    if (ptr)
-      c->live--;
-    free(ptr);
-    return NULL;
-  }
-  if (++c->calls == c->fail_at)
-    return NULL;
-  void *p = realloc(ptr, size);
-  if (p && !ptr)
-    c->live++;
-  return p;
-}
-
 static void test_alloc_mode(void **state) {
   (void)state;
-  counting cnt = {0, 0, 0};
-  zt_allocator mem = {counting_realloc, &cnt};
+  test_alloc cnt = {0};
+  zt_allocator mem = test_allocator(&cnt);
   zt_json_doc doc;
   zt_json_error err;
   static const char in[] = "{\"keys\":[{\"kid\":\"a\"},{\"kid\":\"b\"}]}";
@@ -840,13 +820,13 @@ static void test_alloc_mode(void **state) {
   zt_json_doc_free(&doc);
 
   for (size_t i = 1; i <= 2; i++) {
-    cnt = (counting){0, 0, i};
+    cnt = (test_alloc){.fail_at = (long)i};
     assert_int_equal(
         zt_json_parse_alloc(&doc, &mem, in, sizeof(in) - 1, NULL, &err),
         ZT_ENOMEM);
     assert_int_equal(cnt.live, 0);
   }
-  cnt = (counting){0, 0, 0};
+  cnt = (test_alloc){0};
   assert_int_equal(zt_json_parse_alloc(&doc, &mem, "[1,]", 4, NULL, &err),
                    ZT_ESYNTAX);
   assert_int_equal(cnt.live, 0);
@@ -857,23 +837,10 @@ static void test_alloc_mode(void **state) {
 
 /* ---- Real documents --------------------------------------------------- */
 
-static const char *vectors_dir(void) {
-  const char *d = getenv("ZT_VECTORS");
-  return d && *d ? d : "../shared/vectors";
-}
-
 static char *read_file(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  assert_int_equal(fseek(f, 0, SEEK_END), 0);
-  long len = ftell(f);
-  assert_true(len >= 0);
-  assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-  char *p = malloc((size_t)len + 1);
-  assert_non_null(p);
-  assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  *n = (size_t)len;
+  char *p = test_read_file(path, n);
+  if (!p)
+    fail_msg("cannot read %s", path);
   return p;
 }
 
@@ -949,14 +916,14 @@ static size_t parse_tree(const char *dir) {
 
 static bool vectors_present(void) {
   struct stat st;
-  return stat(vectors_dir(), &st) == 0 && S_ISDIR(st.st_mode);
+  return stat(test_vectors_dir(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static void test_vectors_all_parse(void **state) {
   (void)state;
   if (!vectors_present())
     skip();
-  assert_true(parse_tree(vectors_dir()) >= 20);
+  assert_true(parse_tree(test_vectors_dir()) >= 20);
 }
 
 static void test_vectors_jwks(void **state) {
@@ -965,7 +932,8 @@ static void test_vectors_jwks(void **state) {
     skip();
   char path[4096];
   size_t n;
-  snprintf(path, sizeof(path), "%s/istio/samples_jwks.json", vectors_dir());
+  snprintf(path, sizeof(path), "%s/istio/samples_jwks.json",
+           test_vectors_dir());
   char *s = read_file(path, &n);
   assert_int_equal(parse_n(s, n), ZT_OK); /* lent storage, default caps */
   free(s);
@@ -985,7 +953,7 @@ static void test_vectors_jwks(void **state) {
     assert_true(zt_json_string_eq(&g_doc, k, "AQAB", 4));
   }
 
-  snprintf(path, sizeof(path), "%s/rfc7520/jwk", vectors_dir());
+  snprintf(path, sizeof(path), "%s/rfc7520/jwk", test_vectors_dir());
   DIR *d = opendir(path);
   assert_non_null(d);
   struct dirent *e;

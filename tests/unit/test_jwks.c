@@ -16,6 +16,8 @@
 #include "b64url.h"
 #include "json.h"
 #include "jwks.h"
+#include "test_alloc.h"
+#include "test_files.h"
 
 #define NCASES(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -101,30 +103,10 @@ static int run(const char *s, size_t n, collector *c, zt_jwks_result *res) {
 
 /* ---- Vector files -------------------------------------------------------- */
 
-static const char *vectors_dir(void) {
-  const char *d = getenv("ZT_VECTORS");
-  return d && *d ? d : "../shared/vectors";
-}
-
-static bool vectors_present(void) {
-  struct stat st;
-  return stat(vectors_dir(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static char *read_path(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    fail_msg("cannot open %s", path);
-  assert_int_equal(fseek(f, 0, SEEK_END), 0);
-  long len = ftell(f);
-  assert_true(len >= 0);
-  assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-  char *p = malloc((size_t)len + 1);
-  assert_non_null(p);
-  assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  p[len] = '\0';
-  *n = (size_t)len;
+  char *p = test_read_file(path, n);
+  if (!p)
+    fail_msg("cannot read %s", path);
   return p;
 }
 
@@ -137,7 +119,7 @@ typedef struct vfile {
 
 static void vfile_open(vfile *f, const char *rel) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/%s", vectors_dir(), rel);
+  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
   f->text = read_path(path, &f->n);
   zt_json_limits lim = {1u << 22, 1u << 20, 64, 0};
   zt_json_error err = {0, NULL};
@@ -196,7 +178,7 @@ static size_t strip_trailing_commas(const char *in, size_t n, char *out) {
 
 static void test_status_table_matches_anchor(void **state) {
   (void)state;
-  if (!vectors_present())
+  if (!test_vectors_present())
     skip();
   vfile f;
   vfile_open(&f, "jwt_verify_lib/status_codes.json");
@@ -881,32 +863,6 @@ static void test_token_cap(void **state) {
   assert_int_equal(res.status, ZT_JWKS_PARSE_ERROR);
 }
 
-/* An allocator that fails after a budget of allocations. */
-typedef struct budget {
-  size_t left;
-  size_t live;
-} budget;
-
-static void *budget_realloc(void *ctx, void *ptr, size_t size) {
-  budget *b = ctx;
-  if (size == 0) {
-    if (ptr)
-      b->live--;
-    free(ptr);
-    return NULL;
-  }
-  if (ptr)
-    return realloc(ptr, size);
-  if (b->left == 0)
-    return NULL;
-  void *p = malloc(size);
-  if (p) {
-    b->left--;
-    b->live++;
-  }
-  return p;
-}
-
 static void test_out_of_memory(void **state) {
   (void)state;
   static const char *const sets[] = {
@@ -917,8 +873,8 @@ static void test_out_of_memory(void **state) {
     char *s = q(sets[i]);
     size_t k = 0;
     for (;; k++) {
-      budget b = {k, 0};
-      zt_allocator mem = {budget_realloc, &b};
+      test_alloc b = {.fail_at = (long)k + 1};
+      zt_allocator mem = test_allocator(&b);
       zt_jwks_result res;
       int rc = zt_jwks_validate(&mem, s, strlen(s), NULL, NULL, &res);
       assert_int_equal(b.live, 0);
@@ -1038,7 +994,7 @@ static void check_vector_case(const vfile *f, zt_json_val c, tally *t) {
 
 static void test_vectors_jwks_parse(void **state) {
   (void)state;
-  if (!vectors_present())
+  if (!test_vectors_present())
     skip();
   vfile f;
   vfile_open(&f, "jwt_verify_lib/jwks_parse.json");
@@ -1060,7 +1016,7 @@ static void test_vectors_jwks_parse(void **state) {
 /* Every key set the anchor's verification tests load must pass. */
 static void test_vectors_verify_keysets(void **state) {
   (void)state;
-  if (!vectors_present())
+  if (!test_vectors_present())
     skip();
   vfile f;
   vfile_open(&f, "jwt_verify_lib/verify.json");
@@ -1106,10 +1062,10 @@ static bool has_suffix(const char *s, const char *suf) {
 
 static void test_vectors_istio(void **state) {
   (void)state;
-  if (!vectors_present())
+  if (!test_vectors_present())
     skip();
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s/istio", vectors_dir());
+  snprintf(dir, sizeof dir, "%s/istio", test_vectors_dir());
   DIR *d = opendir(dir);
   assert_non_null(d);
   struct dirent *e;
@@ -1169,10 +1125,10 @@ static void check_cookbook_key(const char *file, const char *text, size_t n) {
 
 static void test_vectors_rfc7520(void **state) {
   (void)state;
-  if (!vectors_present())
+  if (!test_vectors_present())
     skip();
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s/rfc7520/jwk", vectors_dir());
+  snprintf(dir, sizeof dir, "%s/rfc7520/jwk", test_vectors_dir());
   DIR *d = opendir(dir);
   assert_non_null(d);
   struct dirent *e;
