@@ -235,7 +235,8 @@ typedef struct zt_object {
   zt_pos dry_run_pos;
   const char *source; /* file or buffer name */
   int32_t document;
-  uint32_t order; /* load order within the set */
+  uint32_t order;   /* load order within the set */
+  bool set_checked; /* set-level checks already reported on it */
   zt_pos pos;
   union {
     zt_authz_policy authz;

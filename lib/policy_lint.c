@@ -62,7 +62,8 @@ static void check_duplicates(const zt_policyset *ps, zt_reporter *rep) {
   char msg[512];
   for (i = 1; i < n; i++) {
     const zt_object *a = all[i - 1], *b = all[i];
-    if (a->kind != b->kind || !sv_eq(a->ns, b->ns) || !sv_eq(a->name, b->name))
+    if (a->kind != b->kind || !sv_eq(a->ns, b->ns) ||
+        !sv_eq(a->name, b->name) || b->set_checked)
       continue;
     snprintf(msg, sizeof(msg),
              "duplicate %s %.63s/%.200s: also defined at %s:%u:%u",
@@ -212,14 +213,18 @@ static void check_tcp_rules(const zt_policyset *ps, const zt_object *o,
   }
 }
 
-void zt_policy_lint_set(const zt_policyset *ps, const zt_config *cfg,
+void zt_policy_lint_set(zt_policyset *ps, const zt_config *cfg,
                         zt_reporter *rep) {
   (void)cfg;
   check_duplicates(ps, rep);
   const zt_objvec *aps = &ps->kinds[ZT_OBJ_AUTHZ];
   if (ps->kinds[ZT_OBJ_SERVICE].n)
     for (size_t i = 0; i < aps->n; i++)
-      check_tcp_rules(ps, aps->v[i], rep);
+      if (!aps->v[i]->set_checked)
+        check_tcp_rules(ps, aps->v[i], rep);
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < ps->kinds[k].n; i++)
+      ps->kinds[k].v[i]->set_checked = true;
   rep->document = -1;
   zt_reporter_object(rep, NULL, (zt_sval){0}, (zt_sval){0});
 }

@@ -8,7 +8,9 @@
 #include "diag.h"
 #include "policy.h"
 
-void zt_policy_lint_set(const zt_policyset *ps, const zt_config *cfg,
+/* Reports on objects not checked before, so that validating a loader again
+ * after more input does not repeat earlier reports. */
+void zt_policy_lint_set(zt_policyset *ps, const zt_config *cfg,
                         zt_reporter *rep);
 
 /* Whether a Service port is known to carry TCP (not HTTP): by appProtocol,

@@ -94,6 +94,8 @@ static void *arena(pctx *c, size_t size) {
 static bool want_string(pctx *c, const zt_ynode *v) {
   if (v->type == ZT_YNODE_SCALAR && zt_yscalar_kind(v) == ZT_YS_STR)
     return true;
+  if (zt_ynode_is_null(v)) /* a list item: only fields are pruned */
+    return perr(c, v, "expected a string, got null");
   if (v->type == ZT_YNODE_SCALAR)
     return perr(c, v, "expected a string, got %s %.60s (quote it: \"%.60s\")",
                 zt_ynode_describe(v), v->str, v->str);
@@ -804,23 +806,47 @@ static void dry_run_annotation(pctx *c, zt_object *o, const zt_ynode *ann) {
   }
 }
 
+/* The raw metadata name or namespace text, so that problems found before
+ * (or inside) metadata still name their object; empty when unusable. */
+static zt_sval raw_meta(const zt_ynode *root, const char *key) {
+  const zt_ynode *v = zt_ymap_get(zt_ymap_get(root, "metadata"), key);
+  zt_sval s = {0};
+  if (v && v->type == ZT_YNODE_SCALAR && zt_yscalar_kind(v) == ZT_YS_STR)
+    s.s = v->str, s.len = v->len;
+  return s;
+}
+
+static void announce_raw(pctx *c, const char *kind, const zt_ynode *root) {
+  zt_sval ns = raw_meta(root, "namespace");
+  if (!ns.s)
+    ns.s = "default", ns.len = 7;
+  zt_reporter_object(c->rep, kind, ns, raw_meta(root, "name"));
+}
+
 static const char *const api_group = "security.istio.io/";
 
+/* security.istio.io itself or any of its versions. */
+static bool in_security_group(const char *api) {
+  size_t n = strlen(api_group) - 1; /* without the '/' */
+  return strncmp(api, api_group, n) == 0 && (api[n] == '\0' || api[n] == '/');
+}
+
 /* Which object a (apiVersion, kind) pair is; -1 for kinds we skip. */
-static int kind_of(pctx *c, const zt_ynode *api, const zt_ynode *kind,
-                   bool *bad) {
+static int kind_of(pctx *c, const zt_ynode *root, const zt_ynode *api,
+                   const zt_ynode *kind, bool *bad) {
   static const char *const names[] = {
       "AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"};
   *bad = false;
   for (int i = 0; i < 3; i++) {
     if (strcmp(kind->str, names[i]) != 0)
       continue;
-    if (strncmp(api->str, api_group, strlen(api_group)) != 0)
+    if (!in_security_group(api->str))
       return -1;
     const char *ver = api->str + strlen(api_group);
     if (strcmp(ver, "v1") == 0 || strcmp(ver, "v1beta1") == 0)
       return i;
     *bad = true;
+    announce_raw(c, names[i], root);
     perr(c, api,
          "unsupported apiVersion \"%.60s\" for %s: use security.istio.io/v1 "
          "or security.istio.io/v1beta1",
@@ -829,6 +855,15 @@ static int kind_of(pctx *c, const zt_ynode *api, const zt_ynode *kind,
   }
   if (strcmp(kind->str, "Service") == 0 && strcmp(api->str, "v1") == 0)
     return ZT_OBJ_SERVICE;
+  if (in_security_group(api->str)) {
+    /* A typo here would make a policy vanish: refuse it instead. */
+    *bad = true;
+    announce_raw(c, kind->str, root);
+    perr(c, kind,
+         "unknown kind \"%.60s\" in security.istio.io: expected "
+         "AuthorizationPolicy, PeerAuthentication or RequestAuthentication",
+         kind->str);
+  }
   return -1;
 }
 
@@ -870,21 +905,35 @@ static bool parse_meta(pctx *c, zt_object *o, const zt_ynode *meta) {
 
 static void object_identity(pctx *c, zt_object *o, const zt_ynode *root) {
   const zt_ynode *meta = zt_ymap_get(root, "metadata");
-  if (!meta || zt_ynode_is_null(meta)) {
-    perr(c, root, "metadata.name is required");
-    return;
-  }
-  parse_meta(c, o, meta);
-  if (!o->name.s && meta->type == ZT_YNODE_MAP)
-    perr(c, meta, "metadata.name is required");
-  if (!o->ns.s && o->kind != ZT_OBJ_SERVICE)
-    zt_report(c->rep, ZT_SEVERITY_WARNING, ZT_OK, pos_of(meta),
-              "no metadata.namespace: assuming \"default\", as kubectl does "
-              "with a default context");
-  if (!o->ns.s) {
+  bool has_meta = meta && !zt_ynode_is_null(meta);
+  if (has_meta)
+    parse_meta(c, o, meta);
+  bool implied_ns = !o->ns.s;
+  if (implied_ns) {
     o->ns.s = "default";
     o->ns.len = 7;
   }
+  zt_reporter_object(c->rep, kind_display[o->kind], o->ns, o->name);
+  if (!has_meta)
+    perr(c, root, "metadata.name is required");
+  else if (!o->name.s && meta->type == ZT_YNODE_MAP)
+    perr(c, meta, "metadata.name is required");
+  if (has_meta && implied_ns)
+    zt_report(c->rep, ZT_SEVERITY_WARNING, ZT_OK, pos_of(meta),
+              "no metadata.namespace: assuming \"default\", as kubectl does "
+              "with a default context");
+}
+
+/* A Service is only lint input (its selector and ports): like any other
+ * kind it must not make the set invalid, so its identity is read as is. */
+static void service_identity(pctx *c, zt_object *o, const zt_ynode *root) {
+  zt_sval name = raw_meta(root, "name"), ns = raw_meta(root, "namespace");
+  o->name.s = zt_arena_strndup(&c->ps->arena, name.s ? name.s : "", name.len);
+  o->name.len = name.len;
+  o->ns.s = ns.s ? zt_arena_strndup(&c->ps->arena, ns.s, ns.len) : "default";
+  o->ns.len = ns.s ? ns.len : 7;
+  if (!o->name.s || !o->ns.s)
+    oom(c);
 }
 
 static void parse_object(pctx *c, const zt_ynode *root, int kind, int32_t doc) {
@@ -896,11 +945,14 @@ static void parse_object(pctx *c, const zt_ynode *root, int kind, int32_t doc) {
   o->document = doc;
   o->pos = pos_of(root);
   o->order = c->st->order++;
-  zt_reporter_object(c->rep, kind_display[kind], (zt_sval){0}, (zt_sval){0});
+  announce_raw(c, kind_display[kind], root);
   uint64_t errors = c->rep->errors;
-  if (kind != ZT_OBJ_SERVICE)
+  if (kind == ZT_OBJ_SERVICE) {
+    service_identity(c, o, root);
+  } else {
     WALK(c, root, object_fields, o);
-  object_identity(c, o, root);
+    object_identity(c, o, root);
+  }
   zt_reporter_object(c->rep, kind_display[kind], o->ns, o->name);
   const zt_ynode *spec = zt_ymap_get(root, "spec");
   if (spec && !zt_ynode_is_null(spec))
@@ -917,7 +969,10 @@ static bool required_string(pctx *c, const zt_ynode *root, const char *key,
   *out = v;
   if (!v || zt_ynode_is_null(v))
     return perr(c, root, "\"%s\" is required", key);
-  return want_string(c, v);
+  size_t saved = path_push(c, "%s%s", c->plen ? "." : "", key);
+  bool ok = want_string(c, v);
+  path_pop(c, saved);
+  return ok;
 }
 
 static void parse_item(pctx *c, const zt_ynode *root, int32_t doc,
@@ -962,7 +1017,7 @@ static void parse_item(pctx *c, const zt_ynode *root, int32_t doc,
     return;
   }
   bool bad;
-  int k = kind_of(c, api, kind, &bad);
+  int k = kind_of(c, root, api, kind, &bad);
   if (k < 0) {
     if (!bad)
       zt_report(c->rep, ZT_SEVERITY_NOTE, ZT_OK, pos_of(root),
@@ -978,6 +1033,9 @@ static void parse_item(pctx *c, const zt_ynode *root, int32_t doc,
     return;
   }
   c->st->documents++;
+  /* Field paths are relative to the object, also for List items: the
+   * message names the object and the position locates it. */
+  path_pop(c, 0);
   parse_object(c, root, k, doc);
 }
 
@@ -997,12 +1055,8 @@ int zt_policy_parse(zt_policyset *ps, zt_parse_state *st, const zt_config *cfg,
                     const char *source) {
   pctx c = {.ps = ps, .st = st, .cfg = cfg, .rep = rep, .source = source};
   rep->source = source;
-  zt_yaml_limits lim = {
-      .max_bytes = cfg->limits[ZT_LIMIT_SOURCE_BYTES],
-      .max_depth = (uint32_t)cfg->limits[ZT_LIMIT_DEPTH],
-      .max_scalar = (uint32_t)cfg->limits[ZT_LIMIT_SCALAR_BYTES],
-      .max_nodes = (uint32_t)cfg->limits[ZT_LIMIT_NODES],
-  };
+  zt_yaml_limits lim;
+  zt_config_yaml_limits(cfg, &lim);
   zt_yaml_error ye;
   int rc = zt_yaml_parse(buf, len, &lim, &cfg->mem, on_document, &c, &ye);
   /* The callback reports what stops it; anything else that ended the

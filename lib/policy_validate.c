@@ -465,7 +465,7 @@ static void check_authz(vctx *v) {
   check_targets(v, &p->selector, &p->target_ref, p->has_target_ref,
                 &p->target_refs);
   if (p->action == ZT_ACTION_CUSTOM) {
-    if (!p->has_rules)
+    if (!p->has_rules || p->n_rules == 0)
       verr(v, p->action_pos,
            "CUSTOM action without `rules` is meaningless as it will never be "
            "triggered, add an empty rule `{}` if you want it be triggered for "
@@ -477,7 +477,7 @@ static void check_authz(vctx *v) {
     verr(v, p->provider_pos,
          "spec.provider is only allowed with action CUSTOM");
   }
-  if (p->action == ZT_ACTION_DENY && !p->has_rules)
+  if (p->action == ZT_ACTION_DENY && (!p->has_rules || p->n_rules == 0))
     verr(v, p->action_pos,
          "DENY action without `rules` is meaningless as it will never be "
          "triggered, add an empty rule `{}` if you want it be triggered for "

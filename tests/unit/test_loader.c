@@ -114,6 +114,12 @@ static void test_file_and_trailing_slash(void **state) {
   assert_non_null(
       strstr(d.message, "duplicate AuthorizationPolicy foo/from-b"));
   assert_non_null(strstr(d.message, "also defined at"));
+  /* Checking again after more input does not report it twice. */
+  uint64_t errors = zt_loader_error_count(f.l);
+  const char *p = policy("other");
+  assert_int_equal(zt_loader_add_yaml(f.l, p, strlen(p), "o", 1, &d), ZT_OK);
+  assert_int_equal(zt_loader_validate(f.l, &d), ZT_EDUPLICATE);
+  assert_int_equal(zt_loader_error_count(f.l), errors);
   close_loader(&f);
 }
 
