@@ -19,5 +19,5 @@ $zt lint --mesh $ex/mesh.yaml $ex/authn $ex/authz && echo "all policies valid"
 step ztauth policies --mesh $ex/mesh.yaml -p $ex/authn -p $ex/authz
 $zt policies --mesh $ex/mesh.yaml -p $ex/authn -p $ex/authz
 
-step ztauth lint $ex/broken "   # three mistakes Istio rejects"
+step ztauth lint $ex/broken "   # four mistakes Istio rejects"
 $zt lint $ex/broken || echo "(exit status $?: the set is refused, the set in force stays)"

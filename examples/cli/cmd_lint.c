@@ -49,6 +49,7 @@ int cmd_lint(int argc, char **argv) {
     (void)zt_loader_add_path(loader, argv[i], strlen(argv[i]), &d);
   int rc = zt_loader_validate(loader, &d);
   uint64_t errors = zt_loader_error_count(loader);
+  fflush(stdout); /* the problems first, then the count */
   if (out.verbose || errors)
     fprintf(errors ? stderr : stdout, "%llu error%s\n",
             (unsigned long long)errors, errors == 1 ? "" : "s");
