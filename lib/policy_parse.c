@@ -255,35 +255,43 @@ static bool each_item(pctx *c, const zt_ynode *v, size_t elem, void **items,
 }
 
 /* Label maps: string keys and string values, positions kept. */
+/* Checks one label: a non-null key and a string value; copies it into *l
+ * when l is given. */
+static bool label_entry(pctx *c, const zt_ynode *k, const zt_ynode *val,
+                        zt_label *l) {
+  if (zt_ynode_is_null(k))
+    return perr(c, k, "a label key must not be null");
+  if (!l)
+    return want_string(c, val);
+  if (!sval_from(c, val, &l->value))
+    return false;
+  l->key.s = zt_arena_strndup(&c->ps->arena, k->str, k->len);
+  l->key.len = k->len;
+  l->key.pos = pos_of(k);
+  return l->key.s ? true : oom(c);
+}
+
+/* A map of string keys to string values. With out == NULL it is only
+ * checked: metadata labels and annotations (which can hold a whole
+ * last-applied object) are not kept. */
 static bool label_map(pctx *c, const zt_ynode *v, zt_label **out, uint32_t *n) {
   if (!want(c, v, ZT_YNODE_MAP))
     return false;
-  *n = 0;
-  if (v->len == 0)
-    return true;
-  *out = arena(c, v->len * sizeof(**out));
-  if (!*out)
+  if (out && v->len && !(*out = arena(c, v->len * sizeof(**out))))
     return false;
   bool ok = true;
+  uint32_t kept = 0;
   for (uint32_t i = 0; i < v->len; i++) {
-    const zt_ynode *k = v->kids[2 * i], *val = v->kids[2 * i + 1];
-    zt_label *l = &(*out)[*n];
+    const zt_ynode *k = v->kids[2 * i];
     size_t saved = path_push(c, "[%.60s]", k->str);
-    if (zt_ynode_is_null(k)) {
-      ok = perr(c, k, "a label key must not be null");
-    } else if (sval_from(c, val, &l->value)) {
-      l->key.s = zt_arena_strndup(&c->ps->arena, k->str, k->len);
-      l->key.len = k->len;
-      l->key.pos = pos_of(k);
-      if (!l->key.s)
-        ok = oom(c);
-      else
-        (*n)++;
-    } else {
+    if (label_entry(c, k, v->kids[2 * i + 1], out ? &(*out)[kept] : NULL))
+      kept++;
+    else
       ok = false;
-    }
     path_pop(c, saved);
   }
+  if (n)
+    *n = out ? kept : 0;
   return ok;
 }
 
@@ -753,10 +761,8 @@ static bool f_meta_creation(pctx *c, const zt_ynode *v, void *out) {
 }
 
 static bool f_meta_strmap(pctx *c, const zt_ynode *v, void *out) {
-  zt_label *labels = NULL;
-  uint32_t n = 0;
   (void)out;
-  return label_map(c, v, &labels, &n);
+  return label_map(c, v, NULL, NULL);
 }
 
 static bool f_meta_annotations(pctx *c, const zt_ynode *v, void *out) {
