@@ -873,9 +873,6 @@ static int kind_of(pctx *c, const zt_ynode *root, const zt_ynode *api,
   return -1;
 }
 
-static const char *const kind_display[4] = {"AuthorizationPolicy",
-                                            "PeerAuthentication",
-                                            "RequestAuthentication", "Service"};
 const char *const zt_kind_names[4] = {"AuthorizationPolicy",
                                       "PeerAuthentication",
                                       "RequestAuthentication", "Service"};
@@ -919,7 +916,7 @@ static void object_identity(pctx *c, zt_object *o, const zt_ynode *root) {
     o->ns.s = "default";
     o->ns.len = 7;
   }
-  zt_reporter_object(c->rep, kind_display[o->kind], o->ns, o->name);
+  zt_reporter_object(c->rep, zt_kind_names[o->kind], o->ns, o->name);
   if (!has_meta)
     perr(c, root, "metadata.name is required");
   else if (!o->name.s && meta->type == ZT_YNODE_MAP)
@@ -951,7 +948,7 @@ static void parse_object(pctx *c, const zt_ynode *root, int kind, int32_t doc) {
   o->document = doc;
   o->pos = pos_of(root);
   o->order = c->st->order++;
-  announce_raw(c, kind_display[kind], root);
+  announce_raw(c, zt_kind_names[kind], root);
   uint64_t errors = c->rep->errors;
   if (kind == ZT_OBJ_SERVICE) {
     service_identity(c, o, root);
@@ -959,7 +956,7 @@ static void parse_object(pctx *c, const zt_ynode *root, int kind, int32_t doc) {
     WALK(c, root, object_fields, o);
     object_identity(c, o, root);
   }
-  zt_reporter_object(c->rep, kind_display[kind], o->ns, o->name);
+  zt_reporter_object(c->rep, zt_kind_names[kind], o->ns, o->name);
   const zt_ynode *spec = zt_ymap_get(root, "spec");
   if (spec && !zt_ynode_is_null(spec))
     parse_spec(c, o, spec);
@@ -997,13 +994,15 @@ static void parse_list(pctx *c, const zt_ynode *root, int32_t doc) {
   }
 }
 
+/* kubectl's `kind: List` and the typed lists the API server returns. */
 static bool is_list_kind(const char *kind) {
-  size_t n = strlen(kind);
-  return strcmp(kind, "List") == 0 ||
-         (n > 4 && strcmp(kind + n - 4, "List") == 0 &&
-          (strcmp(kind, "AuthorizationPolicyList") == 0 ||
-           strcmp(kind, "PeerAuthenticationList") == 0 ||
-           strcmp(kind, "RequestAuthenticationList") == 0));
+  static const char *const lists[] = {"List", "AuthorizationPolicyList",
+                                      "PeerAuthenticationList",
+                                      "RequestAuthenticationList"};
+  for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+    if (strcmp(kind, lists[i]) == 0)
+      return true;
+  return false;
 }
 
 static void parse_item(pctx *c, const zt_ynode *root, int32_t doc,
