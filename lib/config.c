@@ -35,7 +35,7 @@ static void set_name(zt_name *n, const char *s, size_t len) {
   n->len = (uint32_t)len;
 }
 
-void zt_config_defaults(zt_config *cfg, const zt_allocator *mem) {
+static void config_defaults(zt_config *cfg, const zt_allocator *mem) {
   memset(cfg, 0, sizeof(*cfg));
   cfg->mem = mem ? *mem : zt_default_allocator;
   set_name(&cfg->root_ns, "istio-system", 12);
@@ -55,7 +55,7 @@ int zt_config_new(zt_config **out, const zt_allocator *mem) {
   zt_config *cfg = zt_alloc(a, sizeof(*cfg));
   if (!cfg)
     return ZT_ENOMEM;
-  zt_config_defaults(cfg, a);
+  config_defaults(cfg, a);
   *out = cfg;
   return ZT_OK;
 }
@@ -74,7 +74,9 @@ int zt_config_set_root_namespace(zt_config *cfg, const char *ns, size_t len) {
   return ZT_OK;
 }
 
-int zt_config_check_trust_domain(const char *td, size_t len) {
+/* A trust domain name: 1..255 bytes of lowercase letters, digits, '.', '-'
+ * and '_' (the SPIFFE trust domain characters). */
+static int check_trust_domain(const char *td, size_t len) {
   if (!td || len == 0 || len > ZT_TD_MAX)
     return ZT_EINVAL;
   for (size_t i = 0; i < len; i++) {
@@ -87,7 +89,7 @@ int zt_config_check_trust_domain(const char *td, size_t len) {
 }
 
 int zt_config_set_trust_domain(zt_config *cfg, const char *td, size_t len) {
-  if (!cfg || zt_config_check_trust_domain(td, len) != ZT_OK)
+  if (!cfg || check_trust_domain(td, len) != ZT_OK)
     return ZT_EINVAL;
   set_name(&cfg->trust_domain, td, len);
   return ZT_OK;
@@ -95,7 +97,7 @@ int zt_config_set_trust_domain(zt_config *cfg, const char *td, size_t len) {
 
 int zt_config_add_trust_domain_alias(zt_config *cfg, const char *td,
                                      size_t len) {
-  if (!cfg || zt_config_check_trust_domain(td, len) != ZT_OK)
+  if (!cfg || check_trust_domain(td, len) != ZT_OK)
     return ZT_EINVAL;
   for (uint32_t i = 0; i < cfg->n_aliases; i++)
     if (cfg->aliases[i].len == len && memcmp(cfg->aliases[i].s, td, len) == 0)

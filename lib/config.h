@@ -30,11 +30,6 @@ struct zt_config {
 struct zt_yaml_limits;
 /* The YAML reader's limits from the configuration's. */
 void zt_config_yaml_limits(const zt_config *cfg, struct zt_yaml_limits *out);
-/* Fills cfg with the defaults (used by zt_config_new and tests). */
-void zt_config_defaults(zt_config *cfg, const zt_allocator *mem);
 int64_t zt_config_now(const zt_config *cfg);
-/* Checks a trust domain name: 1..255 bytes, lowercase letters, digits,
- * '.', '-' and '_' (SPIFFE trust domain characters). */
-int zt_config_check_trust_domain(const char *td, size_t len);
 
 #endif

@@ -88,7 +88,9 @@ static bool proto_is_tcp(const char *s, size_t n) {
   return false;
 }
 
-bool zt_service_port_is_tcp(const zt_service_port *p) {
+/* Whether a Service port is known to carry TCP (not HTTP): by appProtocol,
+ * else by Istio's port-name prefix convention. */
+static bool port_is_tcp_protocol(const zt_service_port *p) {
   if (p->app_protocol.s && p->app_protocol.len)
     return proto_is_tcp(p->app_protocol.s, p->app_protocol.len) &&
            memchr(p->app_protocol.s, '-', p->app_protocol.len) == NULL;
@@ -132,7 +134,7 @@ static void collect_ports(const zt_policyset *ps, const zt_object *policy,
       if (p->target_port == 0)
         continue;
       wp->port[wp->n] = p->target_port;
-      wp->tcp[wp->n++] = zt_service_port_is_tcp(p);
+      wp->tcp[wp->n++] = port_is_tcp_protocol(p);
     }
   }
 }

@@ -13,8 +13,4 @@
 void zt_policy_lint_set(zt_policyset *ps, const zt_config *cfg,
                         zt_reporter *rep);
 
-/* Whether a Service port is known to carry TCP (not HTTP): by appProtocol,
- * else by Istio's port-name prefix convention. */
-bool zt_service_port_is_tcp(const zt_service_port *p);
-
 #endif
