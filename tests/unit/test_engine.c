@@ -95,6 +95,15 @@ static void counts(zt_engine *e, uint64_t *gen, uint64_t *ap, uint64_t *pa) {
   zt_snapshot_release(s);
 }
 
+/* The snapshot in force has this generation and these policy counts. */
+static void expect_set(zt_engine *e, uint64_t gen, uint64_t ap, uint64_t pa) {
+  uint64_t g, a, p;
+  counts(e, &g, &a, &p);
+  assert_int_equal(g, gen);
+  assert_int_equal(a, ap);
+  assert_int_equal(p, pa);
+}
+
 static void test_arguments(void **state) {
   (void)state;
   zt_diag d;
@@ -119,11 +128,7 @@ static void test_empty_engine(void **state) {
   (void)state;
   zt_engine *e = new_engine(NULL);
   assert_non_null(e);
-  uint64_t gen, ap, pa;
-  counts(e, &gen, &ap, &pa);
-  assert_int_equal(gen, 0);
-  assert_int_equal(ap, 0);
-  assert_int_equal(pa, 0);
+  expect_set(e, 0, 0, 0);
   zt_engine_free(e);
 }
 
@@ -131,12 +136,8 @@ static void test_commit_and_all_or_nothing(void **state) {
   (void)state;
   zt_engine *e = new_engine(NULL);
   zt_diag d;
-  uint64_t gen, ap, pa;
   assert_int_equal(load(e, set_a, &d), ZT_OK);
-  counts(e, &gen, &ap, &pa);
-  assert_int_equal(gen, 1);
-  assert_int_equal(ap, 3);
-  assert_int_equal(pa, 1);
+  expect_set(e, 1, 3, 1);
 
   /* Set B with one bad document in the middle: refused whole. */
   char bad[sizeof(set_b) + 256];
@@ -165,16 +166,10 @@ static void test_commit_and_all_or_nothing(void **state) {
   assert_int_equal(c.line, d.line);
   assert_string_equal(c.message, d.message);
   zt_loader_free(l);
-  counts(e, &gen, &ap, &pa);
-  assert_int_equal(gen, 1);
-  assert_int_equal(ap, 3);
-  assert_int_equal(pa, 1);
+  expect_set(e, 1, 3, 1);
 
   assert_int_equal(load(e, set_b, &d), ZT_OK);
-  counts(e, &gen, &ap, &pa);
-  assert_int_equal(gen, 2);
-  assert_int_equal(ap, 5);
-  assert_int_equal(pa, 2);
+  expect_set(e, 2, 5, 2);
   zt_engine_free(e);
 }
 
