@@ -152,8 +152,10 @@ ZT_API uint64_t zt_config_get_limit(const zt_config *cfg, uint32_t id);
 /*
  * Reads Istio MeshConfig settings (YAML, MeshConfig field names):
  * rootNamespace, trustDomain, trustDomainAliases,
- * pathNormalization.normalization. Fields set in the document replace the
- * configuration's values; on failure the configuration is unchanged.
+ * pathNormalization.normalization, extensionProviders and
+ * defaultConfig.gatewayTopology.numTrustedProxies. Fields set in the document
+ * replace the configuration's values; on failure the configuration is
+ * unchanged.
  */
 ZT_API ZT_NODISCARD int zt_config_load_mesh(zt_config *cfg, const char *yaml,
                                             size_t len, const char *source,
@@ -287,6 +289,192 @@ ZT_API uint64_t zt_loader_error_count(const zt_loader *loader);
  */
 ZT_API ZT_NODISCARD int zt_engine_commit(zt_engine *engine, zt_loader *loader,
                                          zt_diag *diag);
+
+/* ---- Compatibility switches and data-path settings ------------------- */
+
+/*
+ * Options (zt_config_set_option). Every switch defaults to 0, the behaviour
+ * of Istio's Envoy data plane; docs/compatibility.md lists what each changes.
+ */
+#define ZT_OPT_L4_ZTUNNEL 0 /* 1: L4 (TCP) rules as ztunnel applies them */
+#define ZT_OPT_REQUEST_PRINCIPAL_SPLIT                                         \
+  1 /* 1: requestPrincipals split at the                                       \
+       last '/' (Istio >= 1.21) */
+#define ZT_OPT_TRUSTED_PROXIES                                                 \
+  2 /* X-Forwarded-For hops to trust                                           \
+       (numTrustedProxies), 0..64 */
+#define ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS                                       \
+  3 /* 1: several CUSTOM providers on                                          \
+       one workload are allowed */
+#define ZT_OPT_COUNT 4
+
+ZT_API int zt_config_set_option(zt_config *cfg, uint32_t id, uint64_t value);
+ZT_API uint64_t zt_config_get_option(const zt_config *cfg, uint32_t id);
+
+/* Extension provider kinds (meshConfig.extensionProviders). */
+#define ZT_PROVIDER_HTTP 0 /* envoyExtAuthzHttp */
+#define ZT_PROVIDER_GRPC 1 /* envoyExtAuthzGrpc */
+
+/*
+ * Declares an external authorization provider that CUSTOM policies may
+ * name. fail_open: a provider error allows the request; otherwise it is
+ * denied with status_on_error (0 = 403). Replaces a provider of that name.
+ */
+ZT_API int zt_config_add_provider(zt_config *cfg, const char *name, size_t len,
+                                  uint32_t kind, uint32_t fail_open,
+                                  int32_t status_on_error);
+
+/* ---- Requests ---------------------------------------------------------- */
+
+/* A view of bytes owned by the caller; (NULL, 0) is empty or absent. */
+typedef struct zt_str {
+  const char *ptr;
+  size_t len;
+} zt_str;
+
+typedef struct zt_kv {
+  zt_str key;
+  zt_str value;
+} zt_kv;
+
+/*
+ * Header lookup. The library asks for a header by name, in lowercase ASCII,
+ * and for its index-th occurrence (0-based); the callback compares names
+ * case-insensitively, stores the value and returns 1, or returns 0 when
+ * there is no such occurrence. It must not fail otherwise and must give the
+ * same answers for the whole decision.
+ */
+typedef int (*zt_header_fn)(void *ctx, const char *name, size_t name_len,
+                            size_t index, zt_str *value);
+
+/* A ready-made zt_header_fn over a zt_headers array (ctx = zt_headers *). */
+typedef struct zt_headers {
+  const zt_kv *v;
+  size_t n;
+} zt_headers;
+ZT_API int zt_headers_get(void *ctx, const char *name, size_t name_len,
+                          size_t index, zt_str *value);
+
+/*
+ * CUSTOM provider callback: asked when a CUSTOM policy of the provider
+ * matches. Return 1 to allow, 0 to deny (*status = the provider's HTTP
+ * status, 0 means 403), or a negative value when the provider could not
+ * answer (the provider's fail_open and status_on_error apply).
+ */
+struct zt_request;
+typedef int (*zt_custom_fn)(void *ctx, const char *provider, size_t len,
+                            const struct zt_request *req, int32_t *status);
+
+/* Called with one line of the evaluation trace (not NUL-terminated). */
+typedef void (*zt_trace_fn)(void *ctx, const char *line, size_t len);
+
+/* The local workload that receives the request (istio-semantics.md §11). */
+#define ZT_WORKLOAD_WAYPOINT 0x1u /* the proxy is a waypoint */
+
+typedef struct zt_workload {
+  zt_str ns; /* required */
+  const zt_kv *labels;
+  size_t n_labels;
+  const zt_str *services; /* Services this workload (or waypoint) serves */
+  size_t n_services;
+  uint32_t flags; /* ZT_WORKLOAD_* */
+} zt_workload;
+
+#define ZT_PROTO_HTTP 0
+#define ZT_PROTO_TCP 1
+
+/*
+ * One request (HTTP) or connection (TCP), described without copying: every
+ * zt_str points into the host's own buffers and must stay valid during
+ * zt_decide(). Zero-initialize, then set what is known; an empty field is an
+ * absent attribute.
+ */
+typedef struct zt_request {
+  const zt_workload *workload; /* required */
+  uint32_t protocol;           /* ZT_PROTO_* */
+  uint32_t mtls;         /* 1: mutual TLS with a verified peer certificate */
+  zt_str peer_id;        /* the peer's verified identity: its SPIFFE ID
+                            "spiffe://td/ns/N/sa/S" (or another certificate name) */
+  zt_str source_ip;      /* the directly connected peer */
+  zt_str remote_ip;      /* original client; empty: from X-Forwarded-For */
+  zt_str destination_ip; /* the local address of the connection */
+  uint32_t destination_port;
+  zt_str sni;
+  zt_str method;
+  zt_str authority; /* Host / :authority, with its port if sent */
+  zt_str path;      /* as received, with the query */
+  zt_header_fn header;
+  void *header_ctx;
+  zt_str jwt_claims; /* JSON payload of an already verified JWT */
+  zt_custom_fn custom;
+  void *custom_ctx;
+  zt_trace_fn trace; /* optional: explains the evaluation */
+  void *trace_ctx;
+} zt_request;
+
+/* ---- Decisions --------------------------------------------------------- */
+
+#define ZT_DECISION_ALLOW 0
+#define ZT_DECISION_DENY 1
+
+/* Why (stable; zt_reason_name() gives the token, docs/decisions.md the
+ * meaning). */
+#define ZT_REASON_NO_ALLOW_POLICY 0     /* allowed: no ALLOW policy applies */
+#define ZT_REASON_ALLOW_MATCHED 1       /* allowed: an ALLOW policy matched */
+#define ZT_REASON_DENY_MATCHED 2        /* denied by a DENY policy */
+#define ZT_REASON_NO_ALLOW_MATCH 3      /* ALLOW policies apply, none matched */
+#define ZT_REASON_CUSTOM_DENIED 4       /* the CUSTOM provider denied */
+#define ZT_REASON_CUSTOM_ERROR 5        /* the CUSTOM provider failed */
+#define ZT_REASON_CUSTOM_BAD_PROVIDER 6 /* unknown or conflicting provider */
+#define ZT_REASON_CUSTOM_NO_HANDLER 7   /* no zt_custom_fn to ask */
+#define ZT_REASON_BAD_REQUEST 8       /* rejected before authorization (400) */
+#define ZT_REASON_REQUEST_LIMIT 9     /* an input exceeds a decision bound */
+#define ZT_REASON_INVALID_ARGUMENT 10 /* zt_decide() misuse */
+#define ZT_REASON_INTERNAL 11         /* internal error (fail closed) */
+#define ZT_REASON_COUNT 12
+
+/* A policy that decided or matched; its strings belong to the snapshot. */
+typedef struct zt_policy_ref {
+  const char *ns; /* NULL when no policy */
+  size_t ns_len;
+  const char *name;
+  size_t name_len;
+  int32_t rule;    /* 0-based rule index, -1 when none */
+  uint32_t action; /* ZT_ACTION_* */
+} zt_policy_ref;
+
+typedef struct zt_decision {
+  uint32_t decision;            /* ZT_DECISION_* */
+  int32_t status;               /* HTTP status; 0 for a TCP connection */
+  uint32_t reason;              /* ZT_REASON_* */
+  uint32_t audit;               /* 1: an AUDIT policy matched */
+  zt_policy_ref policy;         /* the deciding policy, if any */
+  zt_policy_ref audit_policy;   /* the AUDIT policy that matched */
+  uint32_t dry_run;             /* 1: dry-run policies apply */
+  uint32_t dry_run_decision;    /* the decision had they been enforced */
+  zt_policy_ref dry_run_policy; /* the policy behind dry_run_decision */
+  zt_str provider;              /* the CUSTOM provider asked, if any */
+} zt_decision;
+
+/*
+ * Decides a request against a snapshot: CUSTOM, then DENY, then ALLOW
+ * (docs/decisions.md). Allocates nothing and takes no lock. out is always
+ * filled: on any error (also an invalid argument) the decision is DENY with
+ * a reason saying why, and the return value is the ZT_E* code.
+ */
+ZT_API int zt_decide(const zt_snapshot *snap, const zt_request *req,
+                     zt_decision *out);
+
+/* The stable token of a reason ("rbac_denied", ...); "unknown" otherwise. */
+ZT_API const char *zt_reason_name(uint32_t reason);
+
+/*
+ * Istio's name of a policy rule, "ns[NS]-policy[NAME]-rule[I]", written to
+ * buf with a NUL (truncated to fit); returns the full length, or 0 when ref
+ * names no policy.
+ */
+ZT_API size_t zt_policy_ref_format(const zt_policy_ref *ref, char *buf,
+                                   size_t len);
 
 #ifdef __cplusplus
 }

@@ -136,6 +136,52 @@ uint64_t zt_config_get_limit(const zt_config *cfg, uint32_t id) {
   return cfg ? cfg->limits[id] : limit_default[id];
 }
 
+int zt_config_set_option(zt_config *cfg, uint32_t id, uint64_t value) {
+  if (!cfg || id >= ZT_OPT_COUNT)
+    return ZT_EINVAL;
+  uint64_t max = id == ZT_OPT_TRUSTED_PROXIES ? ZT_TRUSTED_PROXIES_MAX : 1;
+  if (value > max)
+    return ZT_EINVAL;
+  cfg->options[id] = value;
+  return ZT_OK;
+}
+
+uint64_t zt_config_get_option(const zt_config *cfg, uint32_t id) {
+  return cfg && id < ZT_OPT_COUNT ? cfg->options[id] : 0;
+}
+
+const zt_provider_cfg *zt_config_provider(const zt_config *cfg,
+                                          const char *name, size_t len) {
+  for (uint32_t i = 0; i < cfg->n_providers; i++)
+    if (cfg->providers[i].len == len &&
+        memcmp(cfg->providers[i].name, name, len) == 0)
+      return &cfg->providers[i];
+  return NULL;
+}
+
+int zt_config_add_provider(zt_config *cfg, const char *name, size_t len,
+                           uint32_t kind, uint32_t fail_open,
+                           int32_t status_on_error) {
+  if (!cfg || (!name && len) || !zt_syn_provider_name(name, len) ||
+      kind > ZT_PROVIDER_GRPC || fail_open > 1 ||
+      (status_on_error != 0 &&
+       (status_on_error < 100 || status_on_error > 599)))
+    return ZT_EINVAL;
+  zt_provider_cfg *p = (zt_provider_cfg *)zt_config_provider(cfg, name, len);
+  if (!p) {
+    if (cfg->n_providers >= ZT_PROVIDERS_MAX)
+      return ZT_ELIMIT;
+    p = &cfg->providers[cfg->n_providers++];
+  }
+  memcpy(p->name, name, len);
+  p->name[len] = '\0';
+  p->len = (uint32_t)len;
+  p->kind = kind;
+  p->fail_open = fail_open;
+  p->status_on_error = status_on_error;
+  return ZT_OK;
+}
+
 int64_t zt_config_now(const zt_config *cfg) {
   return cfg->clock(cfg->clock_ctx);
 }

@@ -7,6 +7,7 @@
 
 static void snapshot_destroy(zt_snapshot *s) {
   const zt_allocator *mem = &s->engine->cfg.mem;
+  zt_authz_free(&s->authz);
   if (s->policies) {
     zt_policyset_free(s->policies);
     zt_free(mem, s->policies);
@@ -176,9 +177,16 @@ int zt_snapshot_policy(const zt_snapshot *s, uint32_t kind, uint64_t index,
 }
 
 int zt_engine_publish(zt_engine *e, zt_policyset *ps) {
+  zt_authz authz;
+  int rc = zt_authz_compile(&authz, ps, &e->cfg);
+  if (rc)
+    return rc;
   zt_snapshot *s = snapshot_new(e, ps);
-  if (!s)
+  if (!s) {
+    zt_authz_free(&authz);
     return ZT_ENOMEM;
+  }
+  s->authz = authz;
   pthread_mutex_lock(&e->write_lock);
   s->generation = ++e->generation;
   zt_snapshot *old = atomic_exchange(&e->current, s);

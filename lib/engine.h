@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "authz.h"
 #include "config.h"
 #include "policy.h"
 
@@ -17,6 +18,7 @@ struct zt_snapshot {
   zt_engine *engine;
   zt_snapshot *next_retired;
   zt_policyset *policies;
+  zt_authz authz;
 };
 
 struct zt_engine {
@@ -30,7 +32,8 @@ struct zt_engine {
   uint64_t generation;
 };
 
-/* Makes a snapshot of ps (taking ownership) the one in force. */
+/* Compiles ps and makes a snapshot of it (taking ownership) the one in
+ * force. On failure ps is left to the caller. */
 int zt_engine_publish(zt_engine *e, zt_policyset *ps);
 
 #endif

@@ -319,3 +319,32 @@ size_t zt_ip_format(const zt_ip *ip, char *buf, size_t len) {
   buf[k] = '\0';
   return k;
 }
+
+/* ---- X-Forwarded-For -------------------------------------------------- */
+
+static bool is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
+bool zt_xff_client(const char *xff, size_t n, uint32_t hops, zt_ip *out) {
+  if (hops == 0 || xff == NULL)
+    return false;
+  /* Envoy cuts at the last ',' hops - 1 times, then reads the text after
+   * the last ',' left; an empty entry is simply not an address. */
+  size_t end = n;
+  for (uint32_t k = 1; k < hops; k++) {
+    while (end > 0 && xff[end - 1] != ',')
+      end--;
+    if (end == 0)
+      return false;
+    end--;
+  }
+  size_t start = end;
+  while (start > 0 && xff[start - 1] != ',')
+    start--;
+  while (start < end && is_ows(xff[start]))
+    start++;
+  while (end > start && is_ows(xff[end - 1]))
+    end--;
+  return zt_ip_parse(xff + start, end - start, out);
+}

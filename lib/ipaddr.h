@@ -44,4 +44,18 @@ bool zt_cidr_contains(const zt_cidr *c, const zt_ip *ip);
  * ZT_IP_FORMAT_MAX always suffices). An invalid family writes "". */
 size_t zt_ip_format(const zt_ip *ip, char *buf, size_t len);
 
+/*
+ * The original client of a request from its X-Forwarded-For value (all
+ * occurrences joined with ','), trusting `hops` proxies, as Envoy's
+ * xff_num_trusted_hops does: the hops-th address from the right. Returns
+ * false when hops is 0, when the list has fewer than hops entries, or when
+ * that entry (spaces and tabs around it removed) is not an address as
+ * zt_ip_parse reads it (so no port, brackets or zone); the caller then
+ * uses the directly connected peer. Entries are what lies between commas,
+ * so an empty one counts and is not an address; entries other than the
+ * chosen one are not examined. *out is written only on success; (NULL, 0)
+ * is the empty value.
+ */
+bool zt_xff_client(const char *xff, size_t n, uint32_t hops, zt_ip *out);
+
 #endif

@@ -354,7 +354,9 @@ int zt_engine_commit(zt_engine *e, zt_loader *l, zt_diag *diag) {
     return rc;
   rc = zt_engine_publish(e, l->ps);
   if (rc)
-    return zt_diag_fail(diag, rc, "out of memory");
+    return zt_diag_fail(diag, rc,
+                        rc == ZT_ENOMEM ? "out of memory"
+                                        : "policies could not be compiled");
   l->ps = NULL;
   return ZT_OK;
 }

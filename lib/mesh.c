@@ -108,10 +108,107 @@ static int set_normalization(mctx *m, const zt_ynode *v) {
   return ZT_OK;
 }
 
+/* statusOnError is a string in the proto ("503"). */
+static int provider_status(mctx *m, const zt_ynode *v, int32_t *out) {
+  uint32_t st = 0;
+  if (!is_string(v) || !zt_syn_port(v->str, v->len, &st) || st < 100 ||
+      st > 599)
+    return merr(m, v,
+                "statusOnError: must be an HTTP status code as a string "
+                "(\"100\".. \"599\")");
+  *out = (int32_t)st;
+  return ZT_OK;
+}
+
+static int set_authz_provider(mctx *m, const zt_ynode *name, uint32_t kind,
+                              const zt_ynode *conf) {
+  uint32_t fail_open = 0;
+  int32_t status = 0;
+  if (conf->type != ZT_YNODE_MAP)
+    return merr(m, conf, "extensionProviders: expected a mapping");
+  const zt_ynode *fo = zt_ymap_get(conf, "failOpen");
+  if (fo && !zt_ynode_is_null(fo)) {
+    if (fo->type != ZT_YNODE_SCALAR || zt_yscalar_kind(fo) != ZT_YS_BOOL)
+      return merr(m, fo, "failOpen: expected true or false");
+    /* YAML 1.1 spellings of true: y, yes, true, on in any listed case. */
+    char c = fo->str[0];
+    fail_open = c == 'y' || c == 'Y' || c == 't' || c == 'T' ||
+                ((c == 'o' || c == 'O') && (fo->str[1] | 0x20) == 'n');
+  }
+  const zt_ynode *soe = zt_ymap_get(conf, "statusOnError");
+  if (soe && !zt_ynode_is_null(soe) && provider_status(m, soe, &status))
+    return m->rc;
+  int rc = zt_config_add_provider(&m->next, name->str, name->len, kind,
+                                  fail_open, status);
+  if (rc == ZT_ELIMIT)
+    return merr(m, name, "extensionProviders: more than %d providers",
+                ZT_PROVIDERS_MAX);
+  return rc ? merr(m, name, "extensionProviders: invalid provider") : ZT_OK;
+}
+
+/* Only the ext_authz providers matter for authorization; the other kinds
+ * (tracing, access logs, metrics) are accepted and ignored. */
+static int set_provider(mctx *m, const zt_ynode *p, uint32_t index) {
+  if (p->type != ZT_YNODE_MAP)
+    return merr(m, p, "extensionProviders[%u]: expected a mapping", index);
+  const zt_ynode *name = zt_ymap_get(p, "name");
+  if (!name || !is_string(name) || !zt_syn_provider_name(name->str, name->len))
+    return merr(m, name ? name : p,
+                "extensionProviders[%u].name: required, lowercase letters, "
+                "digits and '-' (at most 63)",
+                index);
+  if (p->len != 2)
+    return merr(m, p,
+                "extensionProviders[%u]: expected name and exactly one "
+                "provider kind",
+                index);
+  for (uint32_t i = 0; i < p->len; i++) {
+    const zt_ynode *k = p->kids[2 * i], *v = p->kids[2 * i + 1];
+    if (strcmp(k->str, "envoyExtAuthzHttp") == 0)
+      return set_authz_provider(m, name, ZT_PROVIDER_HTTP, v);
+    if (strcmp(k->str, "envoyExtAuthzGrpc") == 0)
+      return set_authz_provider(m, name, ZT_PROVIDER_GRPC, v);
+  }
+  return ZT_OK;
+}
+
+static int set_providers(mctx *m, const zt_ynode *v) {
+  if (v->type != ZT_YNODE_SEQ)
+    return merr(m, v, "extensionProviders: expected a list, got %s",
+                zt_ynode_describe(v));
+  m->next.n_providers = 0;
+  for (uint32_t i = 0; i < v->len && !m->rc; i++)
+    set_provider(m, v->kids[i], i);
+  return m->rc;
+}
+
+/* defaultConfig is a whole ProxyConfig; only the XFF trust matters here. */
+static int set_default_config(mctx *m, const zt_ynode *v) {
+  if (v->type != ZT_YNODE_MAP)
+    return merr(m, v, "defaultConfig: expected a mapping");
+  const zt_ynode *gt = zt_ymap_get(v, "gatewayTopology");
+  if (!gt || zt_ynode_is_null(gt))
+    return ZT_OK;
+  if (gt->type != ZT_YNODE_MAP)
+    return merr(m, gt, "defaultConfig.gatewayTopology: expected a mapping");
+  const zt_ynode *n = zt_ymap_get(gt, "numTrustedProxies");
+  if (!n || zt_ynode_is_null(n))
+    return ZT_OK;
+  uint32_t hops = 0;
+  if (n->type != ZT_YNODE_SCALAR || zt_yscalar_kind(n) != ZT_YS_INT ||
+      !zt_syn_port(n->str, n->len, &hops) || hops > ZT_TRUSTED_PROXIES_MAX)
+    return merr(m, n,
+                "gatewayTopology.numTrustedProxies: expected an integer "
+                "0..%d",
+                ZT_TRUSTED_PROXIES_MAX);
+  m->next.options[ZT_OPT_TRUSTED_PROXIES] = hops;
+  return ZT_OK;
+}
+
 static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
-  static const char *const fields[] = {"rootNamespace", "trustDomain",
-                                       "trustDomainAliases",
-                                       "pathNormalization"};
+  static const char *const fields[] = {
+      "rootNamespace",     "trustDomain",        "trustDomainAliases",
+      "pathNormalization", "extensionProviders", "defaultConfig"};
   mctx *m = ctx;
   (void)index;
   if (!root)
@@ -128,7 +225,8 @@ static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
     if (!known) {
       merr(m, k,
            "unsupported MeshConfig field \"%.60s\" (supported: rootNamespace, "
-           "trustDomain, trustDomainAliases, pathNormalization)",
+           "trustDomain, trustDomainAliases, pathNormalization, "
+           "extensionProviders, defaultConfig)",
            k->str);
       break;
     }
@@ -140,6 +238,10 @@ static int on_doc(void *ctx, const zt_ynode *root, uint32_t index) {
       set_trust_domain(m, v);
     else if (strcmp(k->str, "trustDomainAliases") == 0)
       set_aliases(m, v);
+    else if (strcmp(k->str, "extensionProviders") == 0)
+      set_providers(m, v);
+    else if (strcmp(k->str, "defaultConfig") == 0)
+      set_default_config(m, v);
     else
       set_normalization(m, v);
   }

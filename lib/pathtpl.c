@@ -97,3 +97,82 @@ bool zt_pathtpl_check(const char *s, size_t n, const char **why) {
   }
   return true;
 }
+
+/* ---- Matching --------------------------------------------------------- */
+
+/* Envoy's uri_template regex: "{*}" is [pchar]+, "{**}" is [pchar/]*,
+ * every other template character is itself. pchar here is exactly the
+ * check's literal set. */
+static bool is_glob_char(unsigned char c) {
+  return c == '/' || is_pchar(c);
+}
+
+/* The operator that starts at t[i]: 1 for "{*}", 2 for "{**}", 0 for a
+ * literal character. */
+static int op_at(const char *t, size_t n, size_t i) {
+  if (n - i >= 4 && memcmp(t + i, "{**}", 4) == 0)
+    return 2;
+  if (n - i >= 3 && memcmp(t + i, "{*}", 3) == 0)
+    return 1;
+  return 0;
+}
+
+/* Matches the template before any "{**}" against the start of the path:
+ * t[*ti...] against p[*pi...], stopping at "{**}" or the end of the
+ * template. Deterministic because a valid template has "{*}" only as a
+ * whole segment: [pchar]+ cannot cross the '/' (or the end) that follows
+ * it, so it takes the whole path segment. */
+static bool match_head(const char *t, size_t tn, size_t *ti, const char *p,
+                       size_t pn, size_t *pi) {
+  while (*ti < tn) {
+    int op = op_at(t, tn, *ti);
+    if (op == 2)
+      return true;
+    if (op == 1) {
+      size_t start = *pi;
+      while (*pi < pn && p[*pi] != '/') {
+        if (!is_pchar((unsigned char)p[*pi]))
+          return false;
+        (*pi)++;
+      }
+      if (*pi == start)
+        return false;
+      *ti += 3;
+      continue;
+    }
+    if (*pi >= pn || p[*pi] != t[*ti])
+      return false;
+    (*ti)++;
+    (*pi)++;
+  }
+  return true;
+}
+
+bool zt_pathtpl_match(const char *tpl, size_t tn, const char *path, size_t pn) {
+  if (tn == 0 || tpl == NULL)
+    return false;
+  if (path == NULL) { /* NULL + 0 would be undefined */
+    path = "";
+    pn = 0;
+  }
+  size_t ti = 0, pi = 0;
+  if (!match_head(tpl, tn, &ti, path, pn, &pi))
+    return false;
+  if (ti == tn)
+    return pi == pn;
+  /* "{**}", then literals only: they must end the path, and what lies
+   * between must be [pchar/]*. */
+  const char *tail = tpl + ti + 4;
+  size_t tail_n = tn - ti - 4;
+  for (size_t i = 0; i < tail_n; i++) {
+    if (op_at(tail, tail_n, i) != 0)
+      return false; /* not a valid template: it matches nothing */
+  }
+  if (pn - pi < tail_n || memcmp(path + pn - tail_n, tail, tail_n) != 0)
+    return false;
+  for (size_t i = pi; i < pn - tail_n; i++) {
+    if (!is_glob_char((unsigned char)path[i]))
+      return false;
+  }
+  return true;
+}

@@ -23,10 +23,31 @@ zt_config *cli_config(const char *mesh_path);
 bool cli_open(const char *mesh_path, zt_report_fn fn, void *ctx,
               zt_engine **engine, zt_loader **loader);
 
+/* The same, from a configuration the caller keeps (the engine copies it). */
+bool cli_open_config(const zt_config *cfg, zt_report_fn fn, void *ctx,
+                     zt_engine **engine, zt_loader **loader);
+
+/* A compatibility switch (ZT_OPT_*), as `check` flags and `test` files
+ * name it. */
+typedef struct cli_switch {
+  uint32_t id;
+  const char *flag;   /* --FLAG of `ztauth check` */
+  const char *key;    /* key under `options:` in a test file */
+  const char *values; /* the accepted values, for messages */
+} cli_switch;
+
+#define CLI_SWITCHES 4
+extern const cli_switch cli_switches[CLI_SWITCHES];
+
+/* Parses a switch's value ("ztunnel", "split", "3", "true"). */
+bool cli_switch_value(uint32_t id, const char *text, uint64_t *out);
+
 /* Reads a whole file (or stdin for "-") into a NUL-terminated buffer. */
 char *cli_read_file(const char *path, size_t *len);
 
+int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 #endif

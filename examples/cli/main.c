@@ -1,5 +1,5 @@
-/* ztauth: load, lint and (in later subcommands) decide with Istio security
- * policies from the command line. The interface is fixed by cli.md. */
+/* ztauth: load, lint, test and decide with Istio security policies from
+ * the command line. The interface is fixed by cli.md. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,10 +9,19 @@ static void usage(FILE *out) {
   fprintf(out, "usage: ztauth <command> [options]\n"
                "\n"
                "commands:\n"
+               "  check [-p PATH]... [--mesh PATH] [--now T] [--explain] "
+               "REQUEST.json\n"
+               "      decide requests (JSON; \"-\" = stdin), one result line "
+               "each\n"
+               "      more options: --l4 envoy|ztunnel, --request-principals "
+               "string|split,\n"
+               "      --trusted-proxies N, --multiple-custom-providers\n"
                "  lint [--mesh PATH] [--verbose] PATH...\n"
                "      validate policy files or directories as Istio does\n"
                "  policies [--mesh PATH] -p PATH...\n"
                "      load policies and list what applies where\n"
+               "  test FILE...\n"
+               "      run policy test files (YAML), report TAP\n"
                "  version\n"
                "      print the library version\n");
 }
@@ -23,6 +32,10 @@ int main(int argc, char **argv) {
     return CLI_USAGE;
   }
   const char *cmd = argv[1];
+  if (strcmp(cmd, "check") == 0)
+    return cmd_check(argc - 1, argv + 1);
+  if (strcmp(cmd, "test") == 0)
+    return cmd_test(argc - 1, argv + 1);
   if (strcmp(cmd, "lint") == 0)
     return cmd_lint(argc - 1, argv + 1);
   if (strcmp(cmd, "policies") == 0)

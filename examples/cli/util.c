@@ -91,9 +91,17 @@ bool cli_open(const char *mesh_path, zt_report_fn fn, void *ctx,
   zt_config *cfg = cli_config(mesh_path);
   if (!cfg)
     return false;
+  bool ok = cli_open_config(cfg, fn, ctx, engine, loader);
+  zt_config_free(cfg);
+  return ok;
+}
+
+bool cli_open_config(const zt_config *cfg, zt_report_fn fn, void *ctx,
+                     zt_engine **engine, zt_loader **loader) {
+  *engine = NULL;
+  *loader = NULL;
   zt_diag d;
   int rc = zt_engine_new(engine, cfg, &d);
-  zt_config_free(cfg);
   if (rc == ZT_OK)
     rc = zt_loader_new(*engine, loader);
   if (rc == ZT_OK)
@@ -107,4 +115,39 @@ bool cli_open(const char *mesh_path, zt_report_fn fn, void *ctx,
     return false;
   }
   return true;
+}
+
+const cli_switch cli_switches[CLI_SWITCHES] = {
+    {ZT_OPT_L4_ZTUNNEL, "l4", "l4", "envoy|ztunnel"},
+    {ZT_OPT_REQUEST_PRINCIPAL_SPLIT, "request-principals", "requestPrincipals",
+     "string|split"},
+    {ZT_OPT_TRUSTED_PROXIES, "trusted-proxies", "trustedProxies", "0..64"},
+    {ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS, "multiple-custom-providers",
+     "multipleCustomProviders", "true|false"},
+};
+
+/* The words mean what Istio's own settings say: which data plane applies L4
+ * rules, how requestPrincipals split, numTrustedProxies. */
+bool cli_switch_value(uint32_t id, const char *text, uint64_t *out) {
+  static const char *const words[][2] = {
+      [ZT_OPT_L4_ZTUNNEL] = {"envoy", "ztunnel"},
+      [ZT_OPT_REQUEST_PRINCIPAL_SPLIT] = {"string", "split"},
+      [ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS] = {"false", "true"},
+  };
+  if (id == ZT_OPT_TRUSTED_PROXIES) {
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end || errno || n > 64)
+      return false;
+    *out = n;
+    return true;
+  }
+  for (uint64_t v = 0; id < CLI_SWITCHES && v < 2; v++) {
+    if (words[id][v] && strcmp(text, words[id][v]) == 0) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
 }

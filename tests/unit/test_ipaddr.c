@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipaddr.h"
@@ -446,6 +447,127 @@ static void test_format_roundtrip(void **state) {
   }
 }
 
+/* ---- X-Forwarded-For ---------------------------------------------------- */
+
+typedef struct xff_case {
+  const char *xff;
+  size_t n;
+  uint32_t hops;
+  const char *want; /* canonical text; NULL: no client */
+} xff_case;
+
+static void test_xff(void **state) {
+  (void)state;
+  static const xff_case t[] = {
+      /* istio-semantics.md §8.13. */
+      {LIT("56.5.6.7, 72.9.5.6, 98.1.2.3"), 2, "72.9.5.6"},
+      {LIT("56.5.6.7, 72.9.5.6, 98.1.2.3"), 1, "98.1.2.3"},
+      {LIT("56.5.6.7, 72.9.5.6, 98.1.2.3"), 3, "56.5.6.7"},
+      {LIT("56.5.6.7, 72.9.5.6, 98.1.2.3"), 4, NULL},
+      {LIT("56.5.6.7, 72.9.5.6, 98.1.2.3"), 0, NULL},
+      {LIT("56.5.6.7, 72.9.5.6, 98.1.2.3"), UINT32_MAX, NULL},
+      {LIT("1.2.3.4"), 1, "1.2.3.4"},
+      {LIT("1.2.3.4"), 2, NULL},
+      {LIT("1.2.3.4"), 0, NULL},
+      {LIT("1.2.3.4,5.6.7.8"), 1, "5.6.7.8"},
+      {LIT("1.2.3.4,5.6.7.8"), 2, "1.2.3.4"},
+      /* Optional spaces and tabs around entries. */
+      {LIT(" 1.2.3.4 "), 1, "1.2.3.4"},
+      {LIT("\t1.2.3.4\t,\t 5.6.7.8 \t"), 2, "1.2.3.4"},
+      {LIT("1.2.3.4 ,  5.6.7.8"), 1, "5.6.7.8"},
+      {LIT("1.2.3.4\r"), 1, NULL},
+      {LIT("1.2.3.4\n"), 1, NULL},
+      /* IPv6. */
+      {LIT("2001:db8::1, ::ffff:1.2.3.4"), 1, "::ffff:1.2.3.4"},
+      {LIT("2001:db8::1, ::ffff:1.2.3.4"), 2, "2001:db8::1"},
+      {LIT("2001:DB8:0:0:0:0:0:1"), 1, "2001:db8::1"},
+      {LIT("::1,10.0.0.1"), 2, "::1"},
+      /* Empty entries are entries, and not addresses. */
+      {LIT(""), 1, NULL},
+      {LIT(" "), 1, NULL},
+      {LIT(","), 1, NULL},
+      {LIT(","), 2, NULL},
+      {LIT(","), 3, NULL},
+      {LIT("1.2.3.4,,5.6.7.8"), 2, NULL},
+      {LIT("1.2.3.4,,5.6.7.8"), 3, "1.2.3.4"},
+      {LIT("1.2.3.4, ,5.6.7.8"), 2, NULL},
+      {LIT("1.2.3.4,"), 1, NULL},
+      {LIT("1.2.3.4,"), 2, "1.2.3.4"},
+      {LIT(",1.2.3.4"), 1, "1.2.3.4"},
+      {LIT(",1.2.3.4"), 2, NULL},
+      /* The chosen entry must be an address; others are not looked at. */
+      {LIT("garbage, 1.2.3.4"), 1, "1.2.3.4"},
+      {LIT("garbage, 1.2.3.4"), 2, NULL},
+      {LIT("unknown"), 1, NULL},
+      {LIT("1.2.3.4:80"), 1, NULL},
+      {LIT("[2001:db8::1]"), 1, NULL},
+      {LIT("[2001:db8::1]:443"), 1, NULL},
+      {LIT("fe80::1%eth0"), 1, NULL},
+      {LIT("1.2.3.04"), 1, NULL},
+      {LIT("1.2.3"), 1, NULL},
+      {LIT("1.2.3.4 5.6.7.8"), 1, NULL},
+      {LIT("1.2.3.4;5.6.7.8"), 1, NULL},
+      {LIT("1.2.3.4\0"), 1, NULL},
+      {LIT("\"1.2.3.4\""), 1, NULL},
+      {LIT("for=1.2.3.4"), 1, NULL},
+  };
+  for (size_t i = 0; i < NCASES(t); i++) {
+    zt_ip ip;
+    memset(&ip, 0xaa, sizeof ip);
+    zt_ip before = ip;
+    bool ok = zt_xff_client(t[i].xff, t[i].n, t[i].hops, &ip);
+    if (ok != (t[i].want != NULL))
+      fail_msg("case %zu \"%.*s\" hops %u: expected %s", i, (int)t[i].n,
+               t[i].xff, t[i].hops, t[i].want ? t[i].want : "no client");
+    if (ok) {
+      assert_formats_as(&ip, t[i].want);
+    } else if (memcmp(&ip, &before, sizeof ip) != 0) {
+      fail_msg("case %zu: out written on failure", i);
+    }
+  }
+  /* The family is kept: an IPv4-mapped IPv6 address is not IPv4. */
+  zt_ip ip;
+  assert_true(zt_xff_client(LIT("::ffff:10.0.0.1"), 1, &ip));
+  assert_int_equal(ip.family, 6);
+  assert_true(zt_xff_client(LIT("10.0.0.1"), 1, &ip));
+  assert_int_equal(ip.family, 4);
+  /* The length bounds the value. */
+  assert_true(zt_xff_client("1.2.3.4,5.6.7.8", 7, 1, &ip));
+  assert_formats_as(&ip, "1.2.3.4");
+  assert_false(zt_xff_client("1.2.3.4,5.6.7.8", 8, 1, &ip));
+  assert_true(zt_xff_client("1.2.3.4,5.6.7.8", 8, 2, &ip));
+  /* NULL is the empty value. */
+  assert_false(zt_xff_client(NULL, 0, 1, &ip));
+  assert_false(zt_xff_client(NULL, 0, 0, &ip));
+}
+
+static void test_xff_long(void **state) {
+  (void)state;
+  size_t entries = 20000;
+  char *xff = malloc(entries * 12 + 16);
+  assert_non_null(xff);
+  size_t n = 0;
+  memcpy(xff, "192.0.2.1", 9);
+  n = 9;
+  for (size_t i = 1; i < entries; i++) {
+    memcpy(xff + n, ", 10.0.0.2", 10);
+    n += 10;
+  }
+  zt_ip ip;
+  assert_true(zt_xff_client(xff, n, (uint32_t)entries, &ip));
+  assert_formats_as(&ip, "192.0.2.1");
+  assert_true(zt_xff_client(xff, n, (uint32_t)entries - 1, &ip));
+  assert_formats_as(&ip, "10.0.0.2");
+  assert_false(zt_xff_client(xff, n, (uint32_t)entries + 1, &ip));
+  assert_false(zt_xff_client(xff, n, UINT32_MAX, &ip));
+  /* Commas only. */
+  memset(xff, ',', n);
+  assert_false(zt_xff_client(xff, n, 1, &ip));
+  assert_false(zt_xff_client(xff, n, (uint32_t)n + 1, &ip));
+  assert_false(zt_xff_client(xff, n, UINT32_MAX, &ip));
+  free(xff);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_ipv4),
@@ -457,6 +579,8 @@ int main(void) {
       cmocka_unit_test(test_cidr_contains_hostile),
       cmocka_unit_test(test_format_buffer),
       cmocka_unit_test(test_format_roundtrip),
+      cmocka_unit_test(test_xff),
+      cmocka_unit_test(test_xff_long),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
