@@ -38,5 +38,128 @@ has "mesh-wide STRICT listed" "istio-system/default"
 has "workload DENY listed" "default/deny-admin"
 expect "policies refuses an invalid set" 2 "$zt" policies -p "$ex/broken"
 expect "version" 0 "$zt" version
+
+# --- check: decisions for JSON requests ----------------------------------
+cat >"$tmp/mesh.yaml" <<'EOF'
+extensionProviders:
+- name: ext
+  envoyExtAuthzHttp: {service: ext.foo.svc.cluster.local, port: 8000}
+EOF
+cat >"$tmp/p.yaml" <<'EOF'
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin, namespace: foo}
+spec:
+  action: DENY
+  rules:
+  - to:
+    - operation: {paths: ["/admin*"], ports: ["8000"]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext, namespace: bar}
+spec:
+  action: CUSTOM
+  provider: {name: ext}
+  rules:
+  - {}
+EOF
+get='{"destination": {"namespace": "foo", "port": 8000}, "http": {"method": "GET", "path": "/x"}}'
+admin='{"destination": {"namespace": "foo", "port": 8000}, "http": {"path": "/admin/x"},
+        "source": {"principal": "cluster.local/ns/foo/sa/sleep"}}'
+echo "$get" >"$tmp/allow.json"
+echo "$admin" >"$tmp/deny.json"
+echo "[$get, $admin, $get]" >"$tmp/array.json"
+check() { "$zt" check --mesh "$tmp/mesh.yaml" -p "$tmp/p.yaml" "$@"; }
+expect "check: an allowed request exits 0" 0 check "$tmp/allow.json"
+has "check: ALLOW result" '{"decision": "ALLOW", "status": 200, "reason": "no_allow_policy", "policy": null, "principal": null, "request_principal": null, "audit": false, "dry_run": null, "headers": {"set": {}, "remove": []}}'
+expect "check: a denied request exits 1" 1 check "$tmp/deny.json"
+has "check: deciding policy named" '"decision": "DENY", "status": 403, "reason": "rbac_denied", "policy": "ns[foo]-policy[deny-admin]-rule[0]", "principal": "cluster.local/ns/foo/sa/sleep"'
+expect "check: an array gives one line per request" 1 check "$tmp/array.json"
+if [ "$(grep -c '^{"decision"' "$tmp/out")" = 3 ]; then ok "check: three result lines"; else bad "check: three result lines"; fi
+expect "check: - reads stdin" 0 sh -c '"$0" check -p "$1" - <"$2"' "$zt" "$tmp/p.yaml" "$tmp/allow.json"
+has "check: stdin result" '"decision": "ALLOW"'
+echo '{"destination": {"namespace": "baz"}, "protocol": "tcp"}' >"$tmp/tcp.json"
+expect "check: tcp" 0 check "$tmp/tcp.json"
+has "check: tcp status is 0" '"decision": "ALLOW", "status": 0,'
+cat >"$tmp/custom.json" <<'EOF'
+[{"destination": {"namespace": "bar"}, "http": {"path": "/"}, "custom": {"ext": {"status": 200}}},
+ {"destination": {"namespace": "bar"}, "http": {"path": "/"}, "custom": {"ext": {"status": 302}}},
+ {"destination": {"namespace": "bar"}, "http": {"path": "/"}, "custom": {"ext": {"error": true}}}]
+EOF
+expect "check: simulated CUSTOM answers" 1 check "$tmp/custom.json"
+has "check: provider 200 allows" '"decision": "ALLOW", "status": 200, "reason": "no_allow_policy", "policy": null, "principal": null, "request_principal": null, "audit": false, "dry_run": null, "headers": {"set": {}, "remove": []}, "provider": "ext"}'
+has "check: provider status denies" '"decision": "DENY", "status": 302, "reason": "custom_denied"'
+has "check: provider error" '"decision": "DENY", "status": 403, "reason": "custom_error"'
+expect "check: --explain" 1 check --explain "$tmp/deny.json"
+has "check: explain member" '"explain": ["'
+echo '{"destination": {"namespace": "foo"}, "jwt_claims": {"iss": "i\u00e9", "sub": "s\"q", "n": 1e3}}' >"$tmp/jwt.json"
+expect "check: jwt_claims" 0 check "$tmp/jwt.json"
+has "check: request_principal escaped" '"request_principal": "ié/s\"q"'
+expect "check: no request is a usage error" 2 "$zt" check -p "$tmp/p.yaml"
+expect "check: two requests are a usage error" 2 "$zt" check "$tmp/allow.json" "$tmp/allow.json"
+expect "check: unknown option" 2 "$zt" check --bogus "$tmp/allow.json"
+expect "check: bad --l4" 2 "$zt" check --l4 sidecar "$tmp/allow.json"
+has "check: --l4 values named" 'ztauth: --l4: expected envoy|ztunnel, got "sidecar"'
+expect "check: bad --now" 2 "$zt" check --now soon "$tmp/allow.json"
+expect "check: --jwks not available yet" 2 "$zt" check --jwks "https://x=$tmp/allow.json" "$tmp/allow.json"
+has "check: --jwks message" "ztauth: --jwks: JWT validation is not available yet"
+expect "check: --jwks needs URI=PATH" 2 "$zt" check --jwks "$tmp/allow.json" "$tmp/allow.json"
+echo '{"destination": {"namespace": "foo", "lables": {}}}' >"$tmp/typo.json"
+expect "check: unknown request member" 2 check "$tmp/typo.json"
+has "check: unknown member named" 'typo.json:1:38: error: destination: unknown member "lables" (did you mean "labels"?)'
+if [ -s "$tmp/out" ] && ! grep -q '^{' "$tmp/out"; then ok "check: no result on a usage error"; else bad "check: no result on a usage error"; fi
+echo '{"destination": {"namespace": "foo"}, "source": {"certificate_chain": "x"}}' >"$tmp/chain.json"
+expect "check: certificate_chain not available yet" 2 check "$tmp/chain.json"
+echo '{"destination": {"namespace": "foo"}} {}' >"$tmp/garbage.json"
+expect "check: trailing garbage" 2 check "$tmp/garbage.json"
+has "check: JSON error position" "garbage.json:1:39: error: unexpected text after the JSON value"
+echo '{"destination": {"namespace": "foo"}, "sni": "a", "sni": "b"}' >"$tmp/dup.json"
+expect "check: duplicate member" 2 check "$tmp/dup.json"
+has "check: duplicate named" 'duplicate member name "sni"'
+expect "check: policy load error" 2 "$zt" check -p "$ex/broken" "$tmp/allow.json"
+has "check: load error with file:line:col" "typos.yaml:16:9: error:"
+expect "check: missing request file" 2 check "$tmp/nope.json"
+
+# --- test: policy test files, TAP ------------------------------------------
+cat >"$tmp/pass.yaml" <<'EOF'
+description: a small passing file
+options: {l4: envoy}
+policies: |
+  apiVersion: security.istio.io/v1
+  kind: AuthorizationPolicy
+  metadata: {name: deny-admin, namespace: foo}
+  spec:
+    action: DENY
+    rules:
+    - to:
+      - operation: {paths: ["/admin*"]}
+cases:
+  - name: admin is denied
+    request: {destination: {namespace: foo}, http: {method: GET, path: /admin}}
+    expect: {decision: DENY, status: 403, reason: rbac_denied, policy: "ns[foo]-policy[deny-admin]-rule[0]", audit: false, dry_run: null}
+  - name: others pass
+    request: {destination: {namespace: foo}, http: {method: GET, path: /x}}
+    expect: {decision: ALLOW, policy: null}
+EOF
+sed -e 's/admin is denied/admin is allowed (wrong)/' -e 's/decision: DENY, status: 403/decision: ALLOW, status: 403/' \
+  "$tmp/pass.yaml" >"$tmp/fail.yaml"
+expect "test: a passing file exits 0" 0 "$zt" test "$tmp/pass.yaml"
+has "test: ok line" "ok 1 - $tmp/pass.yaml: admin is denied"
+has "test: plan last" "1..2"
+expect "test: a failing file exits 1" 1 "$zt" test "$tmp/pass.yaml" "$tmp/fail.yaml"
+has "test: not ok line" "not ok 3 - $tmp/fail.yaml: admin is allowed (wrong)"
+has "test: member compared" '#   decision: expected "ALLOW", got "DENY"'
+has "test: result shown" '#   result: {"decision": "DENY"'
+has "test: numbering goes on" "ok 4 - $tmp/fail.yaml: others pass"
+has "test: plan counts every case" "1..4"
+printf 'policies: ""\ncases:\n  - name: x\n    request: {destination: {namespace: foo}}\n' >"$tmp/noexpect.yaml"
+expect "test: a case without expect fails the file" 1 "$zt" test "$tmp/noexpect.yaml"
+has "test: missing expect named" 'noexpect.yaml:3:5: error: missing "expect"'
+printf 'policies: |\n  kind: AuthorizationPolicy\n  apiVersion: security.istio.io/v1\n  metadata: {name: x}\n  spec: {action: DENY}\ncases: []\n' >"$tmp/badpol.yaml"
+expect "test: policies that fail to load" 1 "$zt" test "$tmp/badpol.yaml"
+has "test: load failure is one not ok" "not ok 1 - $tmp/badpol.yaml"
+has "test: load diagnostic" "badpol.yaml:policies:"
+expect "test: without files is a usage error" 2 "$zt" test
 echo "1..$n"
 [ "$failed" = 0 ]

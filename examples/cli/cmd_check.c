@@ -25,6 +25,7 @@ typedef struct check_opts {
   const char *mesh;
   const char *input;
   bool explain, jwks, trust_bundle, has_now;
+  bool many; /* REQUEST.json holds an array: name requests by index */
   int64_t now;
   bool has_switch[CLI_SWITCHES];
   uint64_t switches[CLI_SWITCHES];
@@ -234,7 +235,7 @@ static value *read_requests(const check_opts *o, vpool *p) {
 /* Builds every request first; reports each problem with its position. */
 static cli_request **build_all(const check_opts *o, vpool *p, const value *in,
                                size_t *n) {
-  bool many = in->kind == V_ARRAY;
+  bool many = o->many;
   *n = many ? in->n : 1;
   cli_request **reqs = vpool_alloc(p, (*n + 1) * sizeof(*reqs));
   bool ok = true;
@@ -265,6 +266,21 @@ static bool print_result(const value *result) {
   return ok;
 }
 
+/* The library reads attributes only when a policy needs them, so a typo
+ * such as an IP "10.0.0.300" shows only as this reason: point at it. */
+static void warn_malformed(const check_opts *o, const value *result, size_t i) {
+  const value *reason = value_get(result, "reason");
+  if (!reason || strcmp(reason->s, zt_reason_name(ZT_REASON_INVALID_ARGUMENT)))
+    return;
+  fprintf(stderr, "%s: warning: ", input_name(o));
+  if (o->many)
+    fprintf(stderr, "request[%zu]: ", i);
+  fprintf(stderr,
+          "the library found the request malformed (%s); --explain "
+          "may say more\n",
+          reason->s);
+}
+
 static int decide_all(const check_opts *o, vpool *p, cli_request **reqs,
                       size_t n, const zt_snapshot *snap) {
   bool denied = false;
@@ -274,6 +290,7 @@ static int decide_all(const check_opts *o, vpool *p, cli_request **reqs,
     if (o->explain)
       value_set(p, result, "explain", reqs[i]->trace);
     denied |= cli_result_denied(result);
+    warn_malformed(o, result, i);
     if (!print_result(result))
       break;
   }
@@ -291,8 +308,10 @@ static int run(check_opts *o) {
   size_t n = 0;
   int rc = CLI_USAGE;
   value *in = read_requests(o, p);
-  if (in)
+  if (in) {
+    o->many = in->kind == V_ARRAY;
     engine = load(o, &snap);
+  }
   cli_request **reqs = engine ? build_all(o, p, in, &n) : NULL;
   if (reqs)
     rc = decide_all(o, p, reqs, n, snap);

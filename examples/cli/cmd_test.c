@@ -98,8 +98,8 @@ static bool known(const value *obj, const char *const *names, notes *n,
     while (*k && strcmp(*k, m->name) != 0)
       k++;
     if (!*k) {
-      note(n, "%s:%u:%u: error: unknown key \"%s\"\n", f->path, m->v->line,
-           m->v->col, m->name);
+      note(n, "%s:%u:%u: error: unknown key \"%s\"\n", f->path, m->line, m->col,
+           m->name);
       return false;
     }
   }
@@ -145,7 +145,7 @@ static bool check_options(notes *n, const test_file *f) {
       s++;
     if (s == cli_switches + CLI_SWITCHES) {
       note(n, "%s:%u:%u: error: options: unknown key \"%s\"\n", f->path,
-           m->v->line, m->v->col, m->name);
+           m->line, m->col, m->name);
       return false;
     }
     uint64_t x;

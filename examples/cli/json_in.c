@@ -275,13 +275,17 @@ static value *build_member(jwalk *w, value *obj, size_t index) {
   value name = {0};
   if (!decode(w, key, &name))
     return NULL;
+  locate(w, tok_begin(key), &name.line, &name.col);
   w->pos = tok_end(key);
   const jsmntok_t *t = next_tok(w);
   if (!t || !gap(w, ':', tok_begin(t)))
     return NULL;
   value *v = build(w);
-  if (v)
-    value_setn(w->p, obj, name.s, name.len, v);
+  if (!v)
+    return NULL;
+  vmember *m = value_setn(w->p, obj, name.s, name.len, v);
+  m->line = name.line;
+  m->col = name.col;
   return v;
 }
 

@@ -71,10 +71,11 @@ static bool only(build *b, const value *obj, const char *path,
     }
     if (known)
       continue;
+    value at = {.line = m->line, .col = m->col}; /* the name */
     if (hint)
-      return bad(b, m->v, path, "unknown member \"%s\" (did you mean \"%s\"?)",
+      return bad(b, &at, path, "unknown member \"%s\" (did you mean \"%s\"?)",
                  m->name, hint);
-    return bad(b, m->v, path, "unknown member \"%s\"", m->name);
+    return bad(b, &at, path, "unknown member \"%s\"", m->name);
   }
   return true;
 }
@@ -137,7 +138,9 @@ static bool services(build *b, const value *d) {
     return true;
   zt_str *v = vpool_alloc(b->p, (s->n + 1) * sizeof(*v));
   for (size_t i = 0; i < s->n; i++) {
-    if (!want(b, s->items[i], "destination.services[]", V_STRING))
+    char where[64];
+    snprintf(where, sizeof(where), "destination.services[%zu]", i);
+    if (!want(b, s->items[i], where, V_STRING))
       return false;
     v[i] = str_of(s->items[i]);
   }
@@ -182,9 +185,7 @@ static bool destination(build *b, const value *in) {
 static bool identity(build *b, const value *principal, const value *spiffe_id) {
   zt_str *peer = &b->r->req.peer_id;
   if (principal && spiffe_id)
-    return bad(b, spiffe_id, "source",
-               "principal and spiffe_id exclude "
-               "each other");
+    return bad(b, spiffe_id, "source", "give principal or spiffe_id, not both");
   if (spiffe_id) {
     if (spiffe_id->len <= SPIFFE_LEN ||
         memcmp(spiffe_id->s, SPIFFE, SPIFFE_LEN) != 0)

@@ -133,12 +133,16 @@ void value_push(vpool *p, value *array, value *item) {
   array->items[array->n++] = item;
 }
 
-void value_setn(vpool *p, value *object, const char *name, size_t n, value *v) {
+vmember *value_setn(vpool *p, value *object, const char *name, size_t n,
+                    value *v) {
   grow(p, object, sizeof(vmember));
   vmember *m = &object->members[object->n++];
   m->name = name;
   m->name_len = n;
   m->v = v;
+  m->line = v->line;
+  m->col = v->col;
+  return m;
 }
 
 void value_set(vpool *p, value *object, const char *name, value *v) {

@@ -31,6 +31,7 @@ typedef struct vmember {
   const char *name; /* decoded, NUL-terminated */
   size_t name_len;
   value *v;
+  uint32_t line, col; /* where the name is (set by the parsers) */
 } vmember;
 
 struct value {
@@ -62,7 +63,8 @@ void value_push(vpool *p, value *array, value *item);
 /* Appends a member; names are not checked for duplicates here (the
  * name is not copied). */
 void value_set(vpool *p, value *object, const char *name, value *v);
-void value_setn(vpool *p, value *object, const char *name, size_t n, value *v);
+vmember *value_setn(vpool *p, value *object, const char *name, size_t n,
+                    value *v);
 
 /* The member called name (n bytes), or NULL. */
 const value *value_getn(const value *object, const char *name, size_t n);

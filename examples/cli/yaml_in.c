@@ -89,13 +89,15 @@ static value *mapping(ywalk *w, const yaml_node_t *n, int depth) {
       return NULL;
     const char *name = vpool_strdup(w->p, (const char *)key->data.scalar.value,
                                     key->data.scalar.length);
-    value_setn(w->p, v, name, key->data.scalar.length, item);
+    vmember *m = value_setn(w->p, v, name, key->data.scalar.length, item);
+    m->line = (uint32_t)key->start_mark.line + 1;
+    m->col = (uint32_t)key->start_mark.column + 1;
   }
   const vmember *dup = value_duplicate(w->p, v);
   if (dup) {
     w->failed = true;
-    w->line = dup->v->line;
-    w->col = dup->v->col;
+    w->line = dup->line;
+    w->col = dup->col;
     snprintf(w->err, w->errlen, "duplicate key \"%s\"", dup->name);
     return NULL;
   }
