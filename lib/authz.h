@@ -112,7 +112,7 @@ typedef struct zt_cpolicy {
   uint32_t action;
   bool dry_run;
   uint8_t att;                     /* ZT_ATT_* */
-  uint16_t group;                  /* attachment group inside its bucket */
+  uint32_t group;                  /* attachment group inside its bucket */
   const zt_provider_cfg *provider; /* CUSTOM; NULL when unknown */
 } zt_cpolicy;
 

@@ -548,7 +548,7 @@ static bool same_labels(const zt_selector *a, const zt_selector *b) {
 /* Policies sharing an attachment share a group, so a request answers
  * "does it apply" once per group. Only the first ZT_GROUPS_MEMO groups are
  * shared (and cached per request); later policies get a group each. */
-static uint16_t group_of(zt_bucket *b, const zt_cpolicy *p) {
+static uint32_t group_of(zt_bucket *b, const zt_cpolicy *p) {
   uint32_t lim = b->n_groups < ZT_GROUPS_MEMO ? b->n_groups : ZT_GROUPS_MEMO;
   for (uint32_t g = 0; g < lim && p->att != ZT_ATT_TARGETS; g++) {
     const zt_group *gr = &b->groups[g];
@@ -556,12 +556,11 @@ static uint16_t group_of(zt_bucket *b, const zt_cpolicy *p) {
       continue;
     if (p->att == ZT_ATT_ALL ||
         same_labels(&gr->obj->u.authz.selector, &p->obj->u.authz.selector))
-      return (uint16_t)g;
+      return g;
   }
   b->groups[b->n_groups].att = p->att;
   b->groups[b->n_groups].obj = p->obj;
-  uint32_t g = b->n_groups++;
-  return (uint16_t)(g < UINT16_MAX ? g : UINT16_MAX);
+  return b->n_groups++;
 }
 
 static bool ns_eq(const zt_bucket *b, const char *ns, size_t len) {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_alloc.h"
@@ -207,6 +208,36 @@ static void test_selector_groups(void **state) {
   expect(f.s, &r, ZT_DECISION_DENY, "rbac_denied",
          "ns[foo]-policy[web-only]-rule[0]");
   r.workload = &foo;
+  expect(f.s, &r, ZT_DECISION_ALLOW, "no_allow_policy", NULL);
+  close_fx(&f);
+}
+
+/* More distinct selectors in one namespace than a 16-bit group id holds:
+ * each policy must keep its own attachment. */
+static void test_many_groups(void **state) {
+  (void)state;
+  enum { N = 70000 };
+  size_t cap = (size_t)N * 256, n = 0;
+  char *yaml = malloc(cap);
+  assert_non_null(yaml);
+  for (int i = 0; i < N; i++)
+    n += (size_t)snprintf(yaml + n, cap - n,
+                          "{apiVersion: security.istio.io/v1, kind: "
+                          "AuthorizationPolicy, metadata: {name: p%d, "
+                          "namespace: foo}, spec: {selector: {matchLabels: "
+                          "{app: a%d}}, action: DENY, rules: [{}]}}\n---\n",
+                          i, i);
+  fx f;
+  open_fx(&f, yaml, NULL);
+  free(yaml);
+  const zt_kv last[] = {{S("app"), S("a69999")}};
+  const zt_kv none[] = {{S("app"), S("other")}};
+  zt_workload w = {.ns = S("foo"), .labels = last, .n_labels = 1};
+  zt_request r = http(NULL, "/");
+  r.workload = &w;
+  expect(f.s, &r, ZT_DECISION_DENY, "rbac_denied",
+         "ns[foo]-policy[p69999]-rule[0]");
+  w.labels = none;
   expect(f.s, &r, ZT_DECISION_ALLOW, "no_allow_policy", NULL);
   close_fx(&f);
 }
@@ -439,6 +470,7 @@ int main(void) {
       cmocka_unit_test(test_index_order),
       cmocka_unit_test(test_rank_is_byte_order),
       cmocka_unit_test(test_selector_groups),
+      cmocka_unit_test(test_many_groups),
       cmocka_unit_test(test_headers_and_trace),
       cmocka_unit_test(test_trace),
       cmocka_unit_test(test_custom_callback),
