@@ -12,6 +12,7 @@ typedef struct cctx {
   zt_authz *a;
   const zt_config *cfg;
   zt_arena *ar;
+  zt_arena *tmp;        /* freed when compilation ends */
   const zt_object *obj; /* the policy being compiled */
   bool split;           /* requestPrincipals split mode */
   int rc;
@@ -142,22 +143,17 @@ static void expand_trust_domain(cctx *c, const zt_sval *v, strvec *out) {
 static void compile_expanded(cctx *c, zt_check *k, const zt_slist *l,
                              void (*expand)(cctx *, const zt_sval *,
                                             strvec *)) {
-  size_t total = 0;
+  /* A value expands to at most one per bundle member. */
+  size_t per = 1 + c->cfg->n_aliases;
+  k->v.sm = cc_alloc(c, l->n, per * sizeof(zt_strm));
+  if (!k->v.sm)
+    return;
   strvec sv;
   for (uint32_t i = 0; i < l->n && !c->rc; i++) {
     expand(c, &l->v[i], &sv);
-    total += sv.n;
+    for (size_t j = 0; j < sv.n; j++)
+      zt_strm_compile(&k->v.sm[k->n++], sv.v[j].ptr, sv.v[j].len);
   }
-  k->v.sm = cc_alloc(c, total, sizeof(zt_strm));
-  if (!k->v.sm)
-    return;
-  size_t at = 0;
-  for (uint32_t i = 0; i < l->n && !c->rc; i++) {
-    expand(c, &l->v[i], &sv);
-    for (size_t j = 0; j < sv.n && at < total; j++)
-      zt_strm_compile(&k->v.sm[at++], sv.v[j].ptr, sv.v[j].len);
-  }
-  k->n = (uint32_t)at;
 }
 
 static void compile_strings(cctx *c, zt_check *k, const zt_slist *l,
@@ -495,9 +491,12 @@ static char *rule_name(cctx *c, const zt_object *o, uint32_t index,
                        .name_len = o->name.len,
                        .rule = (int32_t)index};
   size_t n = zt_policy_ref_format(&ref, NULL, 0);
-  char *s = cc_alloc(c, n + 1, 1);
+  /* Names only order the rules: they do not outlive compilation. */
+  char *s = c->rc ? NULL : zt_arena_alloc(c->tmp, n + 1);
   if (s)
     zt_policy_ref_format(&ref, s, n + 1);
+  else
+    c->rc = c->rc ? c->rc : ZT_ENOMEM;
   *len = n;
   return s;
 }
@@ -913,9 +912,12 @@ int zt_authz_compile(zt_authz *out, const zt_policyset *ps,
   memset(out, 0, sizeof(*out));
   zt_arena_init(&out->arena, &cfg->mem);
   out->cfg = cfg;
+  zt_arena names;
+  zt_arena_init(&names, &cfg->mem);
   cctx c = {.a = out,
             .cfg = cfg,
             .ar = &out->arena,
+            .tmp = &names,
             .split = cfg->options[ZT_OPT_REQUEST_PRINCIPAL_SPLIT] != 0};
   const zt_objvec *v = &ps->kinds[ZT_OBJ_AUTHZ];
   size_t nr = 0;
@@ -937,6 +939,7 @@ int zt_authz_compile(zt_authz *out, const zt_policyset *ps,
     out->rules[i] = rules[i].rule;
   out->n_rules = (uint32_t)at;
   zt_free(&cfg->mem, rules);
+  zt_arena_free(&names);
   if (!c.rc)
     c.rc = build_buckets(&c);
   if (c.rc)
