@@ -31,6 +31,7 @@ typedef struct ectx {
   uint8_t mode;
   bool waypoint;
   zt_str gateway; /* gateway.networking.k8s.io/gateway-name label */
+  bool gateway_read;
   const zt_bucket *b[2];
   uint32_t nb;
   uint32_t principal_hash, path_hash;
@@ -345,12 +346,26 @@ static bool ref_attaches(const ectx *e, const zt_target_ref *r,
   return false;
 }
 
-static bool group_applies(const ectx *e, const zt_group *g) {
+static const zt_kv *find_label(const zt_workload *w, const char *key) {
+  size_t n = strlen(key);
+  for (size_t i = 0; i < w->n_labels; i++)
+    if (str_eq(w->labels[i].key, key, n))
+      return &w->labels[i];
+  return NULL;
+}
+
+static bool group_applies(ectx *e, const zt_group *g) {
   const zt_authz_policy *p = &g->obj->u.authz;
   if (g->att != ZT_ATT_TARGETS)
     return !e->waypoint &&
            (g->att == ZT_ATT_ALL || labels_match(e, &p->selector));
   /* targetRefs policies live on waypoints (not ztunnel) and gateways. */
+  if (!e->gateway_read) {
+    const zt_kv *gw =
+        find_label(e->w, "gateway.networking.k8s.io/gateway-name");
+    e->gateway = gw ? gw->value : (zt_str){NULL, 0};
+    e->gateway_read = true;
+  }
   if (e->mode == EV_L4_ZTUNNEL || (!e->waypoint && !e->gateway.len))
     return false;
   if (p->target_refs.n) {
@@ -671,21 +686,12 @@ static void dry_run(ectx *e, zt_decision *out, bool custom_denied) {
 
 /* ---- zt_decide ----------------------------------------------------------- */
 
-static const zt_kv *find_label(const zt_workload *w, const char *key) {
-  size_t n = strlen(key);
-  for (size_t i = 0; i < w->n_labels; i++)
-    if (str_eq(w->labels[i].key, key, n))
-      return &w->labels[i];
-  return NULL;
-}
-
-static void fail(zt_decision *out, int rc, uint32_t reason, bool tcp) {
+static void fail(zt_decision *out, uint32_t reason, bool tcp) {
   memset(&out->policy, 0, sizeof(out->policy));
   out->policy.rule = -1;
   out->decision = ZT_DECISION_DENY;
   out->reason = reason;
   out->status = tcp ? 0 : reason == ZT_REASON_BAD_REQUEST ? 400 : 403;
-  (void)rc;
 }
 
 static void init_decision(zt_decision *out) {
@@ -734,8 +740,7 @@ static void setup(ectx *e, const zt_snapshot *snap, const zt_request *req,
             : cfg->options[ZT_OPT_L4_ZTUNNEL] ? EV_L4_ZTUNNEL
                                               : EV_L4_ENVOY;
   e->waypoint = (e->w->flags & ZT_WORKLOAD_WAYPOINT) != 0;
-  const zt_kv *gw = find_label(e->w, "gateway.networking.k8s.io/gateway-name");
-  e->gateway = gw ? gw->value : (zt_str){NULL, 0};
+  e->gateway_read = false;
   e->nb = 0;
   const zt_bucket *root = e->a->root;
   const zt_bucket *own = zt_authz_bucket(e->a, e->w->ns.ptr, e->w->ns.len);
@@ -754,7 +759,7 @@ static void setup(ectx *e, const zt_snapshot *snap, const zt_request *req,
 
 static int finish(ectx *e, zt_decision *out) {
   if (e->ra->err != ZT_OK) {
-    fail(out, e->ra->err, e->ra->err_reason, e->mode != EV_HTTP);
+    fail(out, e->ra->err_reason, e->mode != EV_HTTP);
     trace(e, "denied: %s", zt_reason_name(out->reason));
     return e->ra->err;
   }
@@ -772,8 +777,7 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
     return ZT_EINVAL;
   init_decision(out);
   if (!snap || !req || !valid_request(req)) {
-    fail(out, ZT_EINVAL, ZT_REASON_INVALID_ARGUMENT,
-         req && req->protocol == ZT_PROTO_TCP);
+    fail(out, ZT_REASON_INVALID_ARGUMENT, req && req->protocol == ZT_PROTO_TCP);
     return ZT_EINVAL;
   }
   ectx e;
@@ -781,7 +785,7 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
   setup(&e, snap, req, &ra);
   if (e.mode == EV_HTTP && ra.path_mode != ZT_PATH_NONE &&
       has_encoded_nul(req->path)) {
-    fail(out, ZT_EINVAL, ZT_REASON_BAD_REQUEST, false);
+    fail(out, ZT_REASON_BAD_REQUEST, false);
     return ZT_OK;
   }
   if (!run_custom(&e, out)) {
@@ -799,7 +803,6 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
   out->status = v.decision == ZT_DECISION_ALLOW ? 200 : 403;
   if (v.rule != UINT32_MAX)
     ref_of(&e, v.rule, &out->policy);
-  out->provider = out->provider.len ? out->provider : (zt_str){NULL, 0};
   dry_run(&e, out, false);
   return finish(&e, out);
 }
