@@ -88,7 +88,9 @@ static void istio_policy(buf *b, const char *ns, int i) {
   put(b, doc);
 }
 
-static zt_engine *engine_with(const char *yaml, size_t len) {
+/* An engine whose snapshot holds the YAML text, or (yaml NULL) the
+ * files under path. Any failure ends the program. */
+static zt_engine *engine_with(const char *yaml, size_t len, const char *path) {
   zt_config *cfg = NULL;
   zt_engine *e = NULL;
   zt_loader *l = NULL;
@@ -97,31 +99,13 @@ static zt_engine *engine_with(const char *yaml, size_t len) {
       zt_loader_new(e, &l))
     exit(1);
   zt_config_free(cfg);
-  if (zt_loader_add_yaml(l, yaml, len, "bench", 5, &d) ||
-      zt_engine_commit(e, l, &d)) {
-    fprintf(stderr, "load: %u:%u %s\n", d.line, d.column, d.message);
+  int rc = yaml ? zt_loader_add_yaml(l, yaml, len, "bench", 5, &d)
+                : zt_loader_add_path(l, path, strlen(path), &d);
+  if (rc || zt_engine_commit(e, l, &d)) {
+    fprintf(stderr, "%s:%u:%u: %s (run from the source root)\n", d.file, d.line,
+            d.column, d.message);
     exit(1);
   }
-  zt_loader_free(l);
-  return e;
-}
-
-static zt_engine *engine_from_files(const char *const *paths) {
-  zt_config *cfg = NULL;
-  zt_engine *e = NULL;
-  zt_loader *l = NULL;
-  zt_diag d;
-  if (zt_config_new(&cfg, NULL) || zt_engine_new(&e, cfg, &d) ||
-      zt_loader_new(e, &l))
-    exit(1);
-  zt_config_free(cfg);
-  for (; *paths; paths++)
-    if (zt_loader_add_path(l, *paths, strlen(*paths), &d)) {
-      fprintf(stderr, "%s: %s (run from the source root)\n", *paths, d.message);
-      exit(1);
-    }
-  if (zt_engine_commit(e, l, &d))
-    exit(1);
   zt_loader_free(l);
   return e;
 }
@@ -177,7 +161,7 @@ static int add_istio(scen *sc, int n) {
   char *name = names[used++ & 3];
   snprintf(name, 32, "istio-%d", n);
   zt_request r = istio_request(&w_bench, n - 1, principal, "bench");
-  zt_engine *e = engine_with(b.p, b.n);
+  zt_engine *e = engine_with(b.p, b.n, NULL);
   free(b.p);
   setup(sc, name, e, &r, ZT_DECISION_ALLOW);
   return 1;
@@ -189,14 +173,14 @@ static void wide(scen *all, scen *only) {
   for (int k = 0; k < 1000; k++) {
     snprintf(ns, sizeof(ns), "ns-%d", k);
     for (int i = 0; i < 10; i++) {
-      istio_policy(&b, ns, i == 9 ? 9 : i);
+      istio_policy(&b, ns, i);
       if (k == 500)
         istio_policy(&o, ns, i);
     }
   }
   zt_request r = istio_request(&w_wide, 9, wide_principal, "ns-500");
-  setup(all, "wide-10k", engine_with(b.p, b.n), &r, ZT_DECISION_ALLOW);
-  setup(only, "only-10", engine_with(o.p, o.n), &r, ZT_DECISION_ALLOW);
+  setup(all, "wide-10k", engine_with(b.p, b.n, NULL), &r, ZT_DECISION_ALLOW);
+  setup(only, "only-10", engine_with(o.p, o.n, NULL), &r, ZT_DECISION_ALLOW);
   free(b.p);
   free(o.p);
 }
@@ -206,7 +190,6 @@ static const char claims[] = "{\"iss\":\"testing@secure.istio.io\","
                              "\"exp\":4685989700,\"foo\":\"bar\"}";
 
 static void bookinfo(scen *sc) {
-  static const char *const files[] = {"examples/bookinfo/authz", NULL};
   zt_request r = {.workload = &w_details,
                   .mtls = 1,
                   .peer_id = {"spiffe://cluster.local/ns/default/sa/"
@@ -216,7 +199,8 @@ static void bookinfo(scen *sc) {
                   .authority = {"details:9080", 12},
                   .path = {"/details/0", 10},
                   .jwt_claims = {claims, sizeof(claims) - 1}};
-  setup(sc, "bookinfo", engine_from_files(files), &r, ZT_DECISION_ALLOW);
+  setup(sc, "bookinfo", engine_with(NULL, 0, "examples/bookinfo/authz"), &r,
+        ZT_DECISION_ALLOW);
 }
 
 static volatile int sink;
