@@ -13,13 +13,26 @@
  * A floor is printed too: N exact compares of a SPIFFE ID (memcmp), the
  * cost of the naive loop an index avoids.
  * Usage: bench_authz [ROUNDS]   (run from the source tree root)
+ *
+ * Instruction counts, which unlike wall time do not move between runs:
+ *   valgrind --tool=callgrind --collect-atstart=no \
+ *       build/tests/bench_authz --ir SCENARIO
+ * collects exactly 1000 decisions of one scenario; the "Collected" total
+ * divided by 1000 is the count per decision.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ztauth.h"
+
+#ifdef HAVE_CALLGRIND_H
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
 
 #define MAX_SCEN 8
 
@@ -231,8 +244,24 @@ static double floor_compares(int n, long iters) {
   return (now_ns() - t0) / (double)iters;
 }
 
+/* 1000 decisions of one scenario with callgrind collecting. */
+static int count_ir(scen *sc, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(sc[i].name, name) == 0) {
+      zt_decision d;
+      CALLGRIND_TOGGLE_COLLECT;
+      for (int k = 0; k < 1000; k++)
+        zt_decide(sc[i].s, &sc[i].req, &d);
+      CALLGRIND_TOGGLE_COLLECT;
+      return 0;
+    }
+  fprintf(stderr, "bench_authz: no scenario \"%s\"\n", name);
+  return 2;
+}
+
 int main(int argc, char **argv) {
-  int rounds = argc > 1 ? atoi(argv[1]) : 9;
+  bool ir = argc > 2 && strcmp(argv[1], "--ir") == 0;
+  int rounds = argc > 1 && !ir ? atoi(argv[1]) : 9;
   if (rounds < 1 || rounds > 32)
     rounds = 9;
   scen sc[MAX_SCEN];
@@ -243,6 +272,8 @@ int main(int argc, char **argv) {
   n += add_istio(&sc[n], 500);
   wide(&sc[n], &sc[n + 1]);
   n += 2;
+  if (ir)
+    return count_ir(sc, n, argv[2]);
   for (int i = 0; i < n; i++) {
     long it = 1000;
     while (run(&sc[i], it) * (double)it < 30e6 && it < (1L << 30))
