@@ -1,13 +1,17 @@
 /* The value parsers (IP/CIDR, ports, durations, timestamps, names, path
- * templates, patterns) on arbitrary bytes, with their invariants: a parsed
- * address formats and parses back to itself, a CIDR contains its own
- * address, a port is at most 65535. */
+ * templates, patterns) and the request-path readers (path normalization,
+ * template matching, X-Forwarded-For, principals) on arbitrary bytes, with
+ * their invariants: a parsed address formats and parses back to itself, a
+ * CIDR contains its own address, a port is at most 65535, a normalized
+ * path fits its buffer and normalizes to itself. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipaddr.h"
+#include "pathnorm.h"
 #include "pathtpl.h"
+#include "principal.h"
 #include "syntax.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,6 +44,44 @@ static void check_template(const char *s, size_t n) {
   }
 }
 
+/* Normalizing twice changes nothing, and nothing is written past cap. */
+static void check_pathnorm(const char *s, size_t n) {
+  static char out[8192 + 1], again[8192];
+  for (uint32_t mode = ZT_PATH_NONE; mode <= ZT_PATH_DECODE_AND_MERGE_SLASHES;
+       mode++) {
+    size_t len = 0, len2 = 0;
+    out[8192] = 'x';
+    int rc = zt_pathnorm(mode, s, n, out, 8192, &len);
+    if (out[8192] != 'x' || (rc == ZT_PATHNORM_OK && len > 8192))
+      abort();
+    if (rc != ZT_PATHNORM_OK || mode == ZT_PATH_NONE)
+      continue;
+    if (zt_pathnorm(mode, out, len, again, sizeof(again), &len2) !=
+            ZT_PATHNORM_OK ||
+        len2 != len || memcmp(out, again, len) != 0)
+      abort();
+  }
+}
+
+/* The input split in two: a template and a path; a principal and a
+ * service account. */
+static void check_request_values(const char *s, size_t n) {
+  size_t half = n / 2;
+  const char *why;
+  if (zt_pathtpl_check(s, half, &why))
+    (void)zt_pathtpl_match(s, half, s + half, n - half);
+  zt_ip ip;
+  (void)zt_xff_client(s, n, (uint32_t)(n % 5), &ip);
+  zt_principal_parts parts;
+  zt_principal_split(s, n, &parts);
+  if ((parts.td && (parts.td < s || parts.td + parts.td_len > s + n)) ||
+      (parts.ns && (parts.ns < s || parts.ns + parts.ns_len > s + n)))
+    abort();
+  (void)zt_principal_sa_match(s, half, s + half, (n - half) / 2,
+                              s + half + (n - half) / 2,
+                              n - half - (n - half) / 2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *s = (const char *)data;
   const char *why;
@@ -62,5 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)zt_syn_jwks_uri(s, size, &why);
   if (zt_pathtpl_is_template(s, size) && zt_pathtpl_check(s, size, &why))
     check_template(s, size);
+  check_pathnorm(s, size);
+  check_request_values(s, size);
   return 0;
 }

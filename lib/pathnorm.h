@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ztauth.h"
+
 #define ZT_PATHNORM_OK 0
 #define ZT_PATHNORM_REJECT 1   /* Envoy answers 400 (e.g. "%00") */
 #define ZT_PATHNORM_TOO_LONG 2 /* the result does not fit in cap bytes */
