@@ -79,6 +79,8 @@ expect "check: an array gives one line per request" 1 check "$tmp/array.json"
 if [ "$(grep -c '^{"decision"' "$tmp/out")" = 3 ]; then ok "check: three result lines"; else bad "check: three result lines"; fi
 expect "check: - reads stdin" 0 sh -c '"$0" check -p "$1" - <"$2"' "$zt" "$tmp/p.yaml" "$tmp/allow.json"
 has "check: stdin result" '"decision": "ALLOW"'
+expect "check: a bare JSON literal is a usage error" 2 sh -c 'echo null | "$0" check -p "$1" -' "$zt" "$tmp/p.yaml"
+has "check: the literal is named" "expected a JSON object or array"
 echo '{"destination": {"namespace": "baz"}, "protocol": "tcp"}' >"$tmp/tcp.json"
 expect "check: tcp" 0 check "$tmp/tcp.json"
 has "check: tcp status is 0" '"decision": "ALLOW", "status": 0,'

@@ -418,12 +418,24 @@ static bool check_input(jwalk *w) {
   return !w->failed;
 }
 
+/* Requests are objects or arrays of them; jsmn's strict mode also cannot
+ * end the input on a bare literal. */
+static bool root_is_container(jwalk *w) {
+  size_t i = 0;
+  while (i < w->len && is_ws(w->text[i]))
+    i++;
+  if (i < w->len && (w->text[i] == '{' || w->text[i] == '['))
+    return true;
+  fail(w, i, i < w->len ? "expected a JSON object or array" : "no JSON value");
+  return false;
+}
+
 value *json_parse(vpool *p, const char *text, size_t len, uint32_t *line,
                   uint32_t *col, char *err, size_t errlen) {
   jwalk w = {.p = p, .text = text, .len = len, .err = err, .errlen = errlen};
   jsmntok_t *tok = NULL;
   value *v = NULL;
-  if (check_input(&w)) {
+  if (check_input(&w) && root_is_container(&w)) {
     size_t off = 0;
     int r = tokenize(text, len, &tok, &off);
     if (r == 0)

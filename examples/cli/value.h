@@ -97,8 +97,8 @@ void json_write_string(vbuf *out, const char *s, size_t n);
 bool json_is_number(const char *s, size_t n);
 
 /* Parses JSON text strictly (RFC 8259 grammar, no duplicate member names,
- * nothing after the value). On failure returns NULL with *line, *col and
- * a message in err. */
+ * nothing after the value) whose root is an object or an array. On failure
+ * returns NULL with *line, *col and a message in err. */
 value *json_parse(vpool *p, const char *text, size_t len, uint32_t *line,
                   uint32_t *col, char *err, size_t errlen);
 
