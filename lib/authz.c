@@ -19,7 +19,10 @@
 
 #define MEMO_NO 1
 #define MEMO_YES 2
+/* Candidate lists of one action: 2 buckets x (enforced, dry-run) x
+ * (unkeyed, by principal, by path). cand_add never has to drop one. */
 #define MAX_LISTS 12
+_Static_assert(MAX_LISTS >= 2 * 2 * 3, "a candidate list would be lost");
 #define MAX_ASKED 8
 
 typedef struct ectx {
