@@ -48,6 +48,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "jwt_status.h"
 #include "ztauth.h"
 
 /* Caps on one key set. */
@@ -55,60 +56,9 @@
 #define ZT_JWKS_MAX_TOKENS 65536u
 #define ZT_JWKS_MAX_DEPTH 16u
 
-/*
- * The jwt_verify_lib statuses a key set can produce here. Each value is the
- * anchor's enum position: the integer Envoy publishes as the failure "code"
- * (shared/vectors/jwt_verify_lib/status_codes.json), so later modules can
- * add the other statuses without renumbering.
- */
-typedef enum zt_jwks_status {
-  ZT_JWKS_OK = 0,
-  ZT_JWKS_PARSE_ERROR = 28,
-  ZT_JWKS_NO_KEYS = 29,
-  ZT_JWKS_BAD_KEYS = 30,
-  ZT_JWKS_NO_VALID_KEYS = 31,
-  ZT_JWKS_RSA_PARSE_ERROR = 33,
-  ZT_JWKS_EC_X_OR_Y_BAD_BASE64 = 35,
-  ZT_JWKS_EC_PARSE_ERROR = 36,
-  ZT_JWKS_OCT_BAD_BASE64 = 37,
-  ZT_JWKS_OKP_X_BAD_BASE64 = 38,
-  ZT_JWKS_OKP_X_WRONG_LENGTH = 39,
-  ZT_JWKS_MISSING_KTY = 41,
-  ZT_JWKS_BAD_KTY = 42,
-  ZT_JWKS_NOT_IMPLEMENTED_KTY = 43,
-  ZT_JWKS_RSA_KEY_BAD_ALG = 44,
-  ZT_JWKS_RSA_KEY_MISSING_N = 45,
-  ZT_JWKS_RSA_KEY_BAD_N = 46,
-  ZT_JWKS_RSA_KEY_MISSING_E = 47,
-  ZT_JWKS_RSA_KEY_BAD_E = 48,
-  ZT_JWKS_EC_KEY_BAD_ALG = 49,
-  ZT_JWKS_EC_KEY_BAD_CRV = 50,
-  ZT_JWKS_EC_KEY_ALG_OR_CRV_UNSUPPORTED = 51,
-  ZT_JWKS_EC_KEY_ALG_NOT_COMPATIBLE_WITH_CRV = 52,
-  ZT_JWKS_EC_KEY_MISSING_X = 53,
-  ZT_JWKS_EC_KEY_BAD_X = 54,
-  ZT_JWKS_EC_KEY_MISSING_Y = 55,
-  ZT_JWKS_EC_KEY_BAD_Y = 56,
-  ZT_JWKS_HMAC_KEY_BAD_ALG = 57,
-  ZT_JWKS_HMAC_KEY_MISSING_K = 58,
-  ZT_JWKS_HMAC_KEY_BAD_K = 59,
-  ZT_JWKS_OKP_KEY_BAD_ALG = 60,
-  ZT_JWKS_OKP_KEY_MISSING_CRV = 61,
-  ZT_JWKS_OKP_KEY_BAD_CRV = 62,
-  ZT_JWKS_OKP_KEY_CRV_UNSUPPORTED = 63,
-  ZT_JWKS_OKP_KEY_MISSING_X = 64,
-  ZT_JWKS_OKP_KEY_BAD_X = 65,
-  ZT_JWKS_X509_PARSE_ERROR = 67
-} zt_jwks_status;
-
-/* The anchor's name of st, e.g. "JwksRSAKeyMissingN"; "Unknown" for a value
- * this enum does not have. Static storage. */
-const char *zt_jwks_status_name(zt_jwks_status st);
-
-/* The anchor's message for st (what Envoy returns in a 401 body), e.g.
- * "[n] field is missing for a RSA key"; "Unknown" for a value this enum
- * does not have. Static storage. */
-const char *zt_jwks_status_message(zt_jwks_status st);
+/* Key-set verdicts are anchor statuses (jwt_status.h); ZT_JWKS_OK is Ok. */
+typedef zt_jwt_status zt_jwks_status;
+#define ZT_JWKS_OK ZT_JWT_OK
 
 typedef enum zt_jwk_kty {
   ZT_JWK_KTY_NONE = 0,
