@@ -1,0 +1,2 @@
+/* crypto: being written */
+typedef int zt_crypto_unit_;

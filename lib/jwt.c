@@ -1,0 +1,2 @@
+/* jwt: being written */
+typedef int zt_jwt_unit_;

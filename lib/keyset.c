@@ -1,0 +1,2 @@
+/* keyset: being written */
+typedef int zt_keyset_unit_;
