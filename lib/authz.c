@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attach.h"
 #include "claims.h"
 #include "diag.h"
 #include "engine.h"
@@ -32,9 +33,7 @@ typedef struct ectx {
   const zt_workload *w;
   zt_reqattr *ra;
   uint8_t mode;
-  bool waypoint;
-  zt_str gateway; /* gateway.networking.k8s.io/gateway-name label */
-  bool gateway_read;
+  zt_attach at;
   const zt_bucket *b[2];
   uint32_t nb;
   uint32_t principal_hash, path_hash;
@@ -62,10 +61,6 @@ static void trace(const ectx *e, const char *fmt, ...) {
 static const char *const action_names[4] = {"ALLOW", "DENY", "AUDIT", "CUSTOM"};
 
 /* ---- Single checks ---------------------------------------------------- */
-
-static bool str_eq(zt_str a, const char *b, size_t n) {
-  return a.len == n && (n == 0 || memcmp(a.ptr, b, n) == 0);
-}
 
 static bool any_strm(const zt_check *k, const char *v, size_t n) {
   for (uint32_t i = 0; i < k->n; i++)
@@ -302,82 +297,14 @@ static bool rule_match(ectx *e, const zt_crule *r, uint32_t action) {
 
 /* ---- Attachment ------------------------------------------------------- */
 
-static bool labels_match(const ectx *e, const zt_selector *sel) {
-  for (uint32_t i = 0; i < sel->n; i++) {
-    const zt_label *l = &sel->labels[i];
-    bool found = false;
-    for (size_t j = 0; j < e->w->n_labels && !found; j++) {
-      const zt_kv *kv = &e->w->labels[j];
-      found = str_eq(kv->key, l->key.s, l->key.len) &&
-              str_eq(kv->value, l->value.s, l->value.len);
-    }
-    if (!found)
-      return false;
-  }
-  return true;
-}
-
-static bool sval_is(const zt_sval *v, const char *s) {
-  size_t n = strlen(s);
-  return v->len == n && memcmp(v->s, s, n) == 0;
-}
-
-static bool serves(const ectx *e, const zt_sval *name) {
-  for (size_t i = 0; i < e->w->n_services; i++)
-    if (str_eq(e->w->services[i], name->s, name->len))
-      return true;
-  return false;
-}
-
-/* §1.4 ShouldAttachPolicy for one reference. */
-static bool ref_attaches(const ectx *e, const zt_target_ref *r,
-                         const zt_object *o) {
-  bool same_ns = str_eq(e->w->ns, o->ns.s, o->ns.len);
-  bool core = r->group.len == 0 || sval_is(&r->group, "core");
-  bool gw = sval_is(&r->group, "gateway.networking.k8s.io");
-  if (gw && sval_is(&r->kind, "Gateway"))
-    return e->gateway.len && same_ns &&
-           str_eq(e->gateway, r->name.s, r->name.len);
-  if (gw && sval_is(&r->kind, "GatewayClass"))
-    return e->waypoint && sval_is(&r->name, "istio-waypoint") &&
-           o->ns.len == e->cfg->root_ns.len &&
-           memcmp(o->ns.s, e->cfg->root_ns.s, o->ns.len) == 0;
-  if ((core && sval_is(&r->kind, "Service")) ||
-      (sval_is(&r->group, "networking.istio.io") &&
-       sval_is(&r->kind, "ServiceEntry")))
-    return e->waypoint && same_ns && serves(e, &r->name);
-  return false;
-}
-
-static const zt_kv *find_label(const zt_workload *w, const char *key) {
-  size_t n = strlen(key);
-  for (size_t i = 0; i < w->n_labels; i++)
-    if (str_eq(w->labels[i].key, key, n))
-      return &w->labels[i];
-  return NULL;
-}
-
 static bool group_applies(ectx *e, const zt_group *g) {
   const zt_authz_policy *p = &g->obj->u.authz;
-  if (g->att != ZT_ATT_TARGETS)
-    return !e->waypoint &&
-           (g->att == ZT_ATT_ALL || labels_match(e, &p->selector));
-  /* targetRefs policies live on waypoints (not ztunnel) and gateways. */
-  if (!e->gateway_read) {
-    const zt_kv *gw =
-        find_label(e->w, "gateway.networking.k8s.io/gateway-name");
-    e->gateway = gw ? gw->value : (zt_str){NULL, 0};
-    e->gateway_read = true;
-  }
-  if (e->mode == EV_L4_ZTUNNEL || (!e->waypoint && !e->gateway.len))
+  /* ztunnel never receives targetRefs policies. */
+  if (g->att == ZT_ATT_TARGETS && e->mode == EV_L4_ZTUNNEL)
     return false;
-  if (p->target_refs.n) {
-    for (uint32_t i = 0; i < p->target_refs.n; i++)
-      if (ref_attaches(e, &p->target_refs.v[i], g->obj))
-        return true;
-    return false;
-  }
-  return ref_attaches(e, &p->target_ref, g->obj);
+  return zt_attach_applies(&e->at, g->obj, &p->selector,
+                           g->att == ZT_ATT_TARGETS, &p->target_ref,
+                           &p->target_refs);
 }
 
 static bool applies(ectx *e, uint32_t bi, const zt_cpolicy *p) {
@@ -742,8 +669,7 @@ static void setup(ectx *e, const zt_snapshot *snap, const zt_request *req,
   e->mode = req->protocol == ZT_PROTO_HTTP    ? EV_HTTP
             : cfg->options[ZT_OPT_L4_ZTUNNEL] ? EV_L4_ZTUNNEL
                                               : EV_L4_ENVOY;
-  e->waypoint = (e->w->flags & ZT_WORKLOAD_WAYPOINT) != 0;
-  e->gateway_read = false;
+  zt_attach_init(&e->at, e->w, cfg);
   e->nb = 0;
   const zt_bucket *root = e->a->root;
   const zt_bucket *own = zt_authz_bucket(e->a, e->w->ns.ptr, e->w->ns.len);
