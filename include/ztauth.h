@@ -290,10 +290,41 @@ ZT_API uint64_t zt_loader_error_count(const zt_loader *loader);
 ZT_API ZT_NODISCARD int zt_engine_commit(zt_engine *engine, zt_loader *loader,
                                          zt_diag *diag);
 
+/* ---- Key sets for RequestAuthentication jwksUri ------------------------ */
+
+/*
+ * Supplies the JWKS document (JSON, as served at uri) for every
+ * RequestAuthentication rule whose jwksUri is exactly uri; the library
+ * never fetches. The keys are imported once, here, and a new snapshot
+ * takes effect atomically (deciding threads are never blocked). A
+ * document the anchor would not load (no valid key, bad JSON) is refused
+ * with ZT_ESCHEMA and the previous one stays in force. (NULL, 0) as the
+ * document withdraws it: tokens of those rules then fail with
+ * jwks_fetch_fail (401), as when Istio cannot fetch a key set. A uri no
+ * policy uses yet is kept for later commits.
+ */
+ZT_API ZT_NODISCARD int zt_engine_set_jwks(zt_engine *engine, const char *uri,
+                                           size_t uri_len, const char *jwks,
+                                           size_t jwks_len, zt_diag *diag);
+
+/* One jwksUri the policies of a snapshot use. */
+typedef struct zt_jwks_info {
+  const char *uri; /* NUL-terminated; belongs to the snapshot */
+  size_t uri_len;
+  uint32_t supplied; /* 1: a document is in force for it */
+  uint32_t keys;     /* keys imported from it */
+} zt_jwks_info;
+
+/* The number of distinct jwksUri values the snapshot's policies use. */
+ZT_API uint64_t zt_snapshot_jwks_count(const zt_snapshot *snap);
+/* The index-th of them (sorted by uri); ZT_EINVAL past the end. */
+ZT_API int zt_snapshot_jwks(const zt_snapshot *snap, uint64_t index,
+                            zt_jwks_info *out);
+
 /* ---- Compatibility switches and data-path settings ------------------- */
 
 /*
- * Options (zt_config_set_option). Every switch defaults to 0, the behaviour
+ * Options (zt_config_set_option). Every switch defaults to 0 (settings: as noted), the behaviour
  * of Istio's Envoy data plane; docs/compatibility.md lists what each changes.
  */
 #define ZT_OPT_L4_ZTUNNEL 0 /* 1: L4 (TCP) rules as ztunnel applies them */
@@ -306,7 +337,16 @@ ZT_API ZT_NODISCARD int zt_engine_commit(zt_engine *engine, zt_loader *loader,
 #define ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS                                       \
   3 /* 1: several CUSTOM providers on                                          \
        one workload are allowed */
-#define ZT_OPT_COUNT 4
+#define ZT_OPT_JWT_CLOCK_SKEW                                                  \
+  4 /* seconds of leeway for exp and nbf,                                      \
+       default 60, 0..86400 */
+#define ZT_OPT_JWT_FAILURE_STATUS                                              \
+  5 /* 0: 401 for a bad token, 403 for a                                       \
+       wrong audience (Envoy); else this status for both, 400..599 */
+#define ZT_OPT_JWT_CACHE_ENTRIES                                               \
+  6 /* verified tokens remembered per                                          \
+       snapshot, default 1024, 0 (off)..1048576 */
+#define ZT_OPT_COUNT 7
 
 ZT_API int zt_config_set_option(zt_config *cfg, uint32_t id, uint64_t value);
 ZT_API uint64_t zt_config_get_option(const zt_config *cfg, uint32_t id);
@@ -365,6 +405,30 @@ struct zt_request;
 typedef int (*zt_custom_fn)(void *ctx, const char *provider, size_t len,
                             const struct zt_request *req, int32_t *status);
 
+/*
+ * What request authentication asks of the host (RequestAuthentication
+ * outputs), delivered during zt_decide() through zt_request.output. The
+ * bytes are valid only during the call: copy what you keep.
+ *  - ZT_OUT_REMOVE_HEADER: remove request header name before forwarding
+ *    (client-supplied output headers, the token unless forwardOriginalToken);
+ *  - ZT_OUT_SET_HEADER: set request header name to value before forwarding,
+ *    replacing any value (outputPayloadToHeader, outputClaimToHeaders);
+ *  - ZT_OUT_RESPONSE_HEADER: add this header to the local 401/403 reply
+ *    (WWW-Authenticate);
+ *  - ZT_OUT_REQUEST_PRINCIPAL: the verified token's "iss/sub" (name is
+ *    "request_principal"), for logs.
+ * Removals come before sets. Header names are lowercase. Request mutations
+ * are delivered once authentication succeeds, before authorization
+ * decides: apply them only to a request that is allowed.
+ */
+#define ZT_OUT_REMOVE_HEADER 0
+#define ZT_OUT_SET_HEADER 1
+#define ZT_OUT_RESPONSE_HEADER 2
+#define ZT_OUT_REQUEST_PRINCIPAL 3
+typedef void (*zt_output_fn)(void *ctx, uint32_t op, const char *name,
+                             size_t name_len, const char *value,
+                             size_t value_len);
+
 /* Called with one line of the evaluation trace (not NUL-terminated). */
 typedef void (*zt_trace_fn)(void *ctx, const char *line, size_t len);
 
@@ -410,6 +474,8 @@ typedef struct zt_request {
   void *custom_ctx;
   zt_trace_fn trace; /* optional: explains the evaluation */
   void *trace_ctx;
+  zt_output_fn output; /* optional: what to change in the request or reply */
+  void *output_ctx;
 } zt_request;
 
 /* ---- Decisions --------------------------------------------------------- */
@@ -432,6 +498,10 @@ typedef struct zt_request {
 #define ZT_REASON_INVALID_ARGUMENT 10 /* zt_decide() misuse */
 #define ZT_REASON_INTERNAL 11         /* internal error (fail closed) */
 #define ZT_REASON_COUNT 12
+/* Request authentication failed: ZT_REASON_JWT + the token's anchor status
+ * (zt_decision.jwt_status), e.g. "jwt_expired", "jwt_audience_not_allowed",
+ * "jwks_fetch_fail". */
+#define ZT_REASON_JWT 100
 
 /* A policy that decided or matched; its strings belong to the snapshot. */
 typedef struct zt_policy_ref {
@@ -454,11 +524,15 @@ typedef struct zt_decision {
   uint32_t dry_run_decision;    /* the decision had they been enforced */
   zt_policy_ref dry_run_policy; /* the policy behind dry_run_decision */
   zt_str provider;              /* the CUSTOM provider asked, if any */
+  int32_t jwt_status;  /* a rejected token's jwt_verify_lib status, else 0 */
+  const char *message; /* body text of a local reply ("RBAC: access denied",
+                          "Jwt is expired"); static; "" when allowed */
 } zt_decision;
 
 /*
- * Decides a request against a snapshot: CUSTOM, then DENY, then ALLOW
- * (docs/decisions.md). Allocates nothing and takes no lock. out is always
+ * Decides a request against a snapshot: CUSTOM, then request
+ * authentication (JWT), then DENY, then ALLOW (docs/decisions.md). Takes no
+ * lock; allocates only to verify a token the cache does not hold. out is always
  * filled: on any error (also an invalid argument) the decision is DENY with
  * a reason saying why, and the return value is the ZT_E* code.
  */

@@ -10,6 +10,7 @@
 #include "claims.h"
 #include "diag.h"
 #include "engine.h"
+#include "jwt_status.h"
 #include "pathtpl.h"
 #include "reqattr.h"
 
@@ -205,8 +206,8 @@ static bool claim_fn(void *ctx, const char *s, size_t n) {
 static bool match_claim(ectx *e, const zt_check *k) {
   const zt_json_doc *doc = zt_reqattr_claims(e->ra);
   bool present;
-  return doc &&
-         zt_claims_any(doc, k->key, k->key_n, claim_fn, (void *)k, &present);
+  return doc && zt_claims_any(doc, k->key, k->key_n, e->ra->space,
+                              e->ra->n_space, claim_fn, (void *)k, &present);
 }
 
 static bool check_positive(ectx *e, const zt_check *k) {
@@ -630,6 +631,7 @@ static void init_decision(zt_decision *out) {
   out->decision = ZT_DECISION_DENY;
   out->reason = ZT_REASON_INTERNAL;
   out->status = 403;
+  out->message = "";
 }
 
 static bool valid_str(zt_str s) {
@@ -661,7 +663,7 @@ static bool has_encoded_nul(zt_str p) {
 static void setup(ectx *e, const zt_snapshot *snap, const zt_request *req,
                   zt_reqattr *ra) {
   const zt_config *cfg = &snap->engine->cfg;
-  e->a = &snap->authz;
+  e->a = &snap->pol->authz;
   e->cfg = cfg;
   e->req = req;
   e->w = req->workload;
@@ -694,10 +696,46 @@ static int finish(ectx *e, zt_decision *out) {
   }
   if (e->mode != EV_HTTP)
     out->status = 0;
+  if (out->reason == ZT_REASON_DENY_MATCHED ||
+      out->reason == ZT_REASON_NO_ALLOW_MATCH)
+    out->message = "RBAC: access denied";
   trace(e, "decision: %s (%s)",
         out->decision == ZT_DECISION_ALLOW ? "ALLOW" : "DENY",
         zt_reason_name(out->reason));
   return ZT_OK;
+}
+
+/* Request authentication (§9). False when it decided: the request is
+ * refused (a bad token) or could not be handled. */
+static bool authenticate(ectx *e, const zt_snapshot *snap, zt_authn *an,
+                         zt_decision *out) {
+  int rc = zt_authn_run(an, &snap->authn, e->req, &e->at);
+  if (rc != ZT_OK) {
+    zt_reqattr_fail(e->ra, rc, rc == ZT_ELIMIT ? ZT_REASON_REQUEST_LIMIT
+                                               : ZT_REASON_INTERNAL);
+    return false;
+  }
+  if (an->status != ZT_JWT_OK) {
+    fail(out, ZT_REASON_JWT + (uint32_t)an->status, false);
+    out->jwt_status = an->status;
+    out->status = zt_authn_http_status(e->cfg, an->status);
+    out->message = zt_jwt_status_message(an->status);
+    trace(e, "request authentication: %s",
+          zt_jwt_status_message(an->status));
+    return false;
+  }
+  if (an->claims)
+    zt_reqattr_set_claims(e->ra, an->claims, an->iss, an->has_iss, an->sub,
+                          an->has_sub, an->claims_rule->space,
+                          an->claims_rule->n_space);
+  return true;
+}
+
+static int finish_authn(ectx *e, zt_authn *an, zt_decision *out) {
+  int rc = finish(e, out);
+  if (an->ra)
+    zt_authn_done(an);
+  return rc;
 }
 
 int zt_decide(const zt_snapshot *snap, const zt_request *req,
@@ -721,6 +759,13 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
     dry_run(&e, out, true);
     return finish(&e, out);
   }
+  zt_authn an;
+  if (e.mode == EV_HTTP && !req->jwt_claims.len) {
+    if (!authenticate(&e, snap, &an, out))
+      return finish_authn(&e, &an, out);
+  } else {
+    an.ra = NULL;
+  }
   uint32_t audit = first_match(&e, ZT_ACTION_AUDIT, false);
   if (audit != UINT32_MAX) {
     out->audit = 1;
@@ -733,12 +778,14 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
   if (v.rule != UINT32_MAX)
     ref_of(&e, v.rule, &out->policy);
   dry_run(&e, out, false);
-  return finish(&e, out);
+  return finish_authn(&e, &an, out);
 }
 
 /* ---- Small public helpers ---------------------------------------------- */
 
 const char *zt_reason_name(uint32_t reason) {
+  if (reason >= ZT_REASON_JWT && reason < ZT_REASON_JWT + ZT_JWT_STATUS_COUNT)
+    return zt_jwt_status_reason((int)(reason - ZT_REASON_JWT));
   static const char *const names[ZT_REASON_COUNT] = {
       [ZT_REASON_NO_ALLOW_POLICY] = "no_allow_policy",
       [ZT_REASON_ALLOW_MATCHED] = "allow_matched",

@@ -167,3 +167,29 @@ size_t zt_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap) {
   out[o] = '\0';
   return o;
 }
+
+static char std_char(uint32_t v) {
+  return v == 62 ? '+' : v == 63 ? '/' : url_char(v);
+}
+
+size_t zt_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap) {
+  if (n / 3 > (SIZE_MAX - 8) / 4 || (!in && n) || !out ||
+      cap <= (n + 2) / 3 * 4) {
+    if (out && cap)
+      out[0] = '\0';
+    return 0;
+  }
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t w = (uint32_t)in[i] << 16;
+    if (i + 1 < n)
+      w |= (uint32_t)in[i + 1] << 8;
+    if (i + 2 < n)
+      w |= in[i + 2];
+    size_t chars = n - i >= 3 ? 4 : n - i + 1;
+    for (size_t k = 0; k < 4; k++)
+      out[o++] = k < chars ? std_char((w >> (18 - 6 * k)) & 63u) : '=';
+  }
+  out[o] = '\0';
+  return o;
+}

@@ -49,6 +49,11 @@ size_t zt_b64url_encoded_len(size_t n);
  */
 size_t zt_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap);
 
+/* Encodes (in, n) as standard base64 with '=' padding, followed by a NUL;
+ * cap must hold 4 * ceil(n / 3) + 1 bytes. Returns the characters written,
+ * or 0 (and an empty string when cap > 0) if cap is too small. */
+size_t zt_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap);
+
 /* The number of bytes n standard base64 characters decode to at most. */
 size_t zt_b64_decoded_len(size_t n);
 

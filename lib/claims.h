@@ -17,12 +17,15 @@ typedef bool (*zt_claim_fn)(void *ctx, const char *s, size_t n);
 /*
  * Walks the claim at path (depth names) in a parsed claims object and calls
  * fn for each string it holds: the string itself, each string element of a
- * list, or each space-separated word of a space-delimited claim. Numbers,
+ * list, or each space-separated word of a space-delimited claim (scope,
+ * permission, and the top-level names in extra: the verifying rule's
+ * spaceDelimitedClaims). Numbers,
  * booleans, objects and null hold none. Returns true when fn returned
  * true; *present tells whether the claim exists at all.
  */
 bool zt_claims_any(const zt_json_doc *doc, const zt_str *path, uint32_t depth,
-                   zt_claim_fn fn, void *ctx, bool *present);
+                   const zt_str *extra, uint32_t n_extra, zt_claim_fn fn,
+                   void *ctx, bool *present);
 
 /* Whether a top-level claim name is space-delimited (scope, permission). */
 bool zt_claims_space_delimited(const char *name, size_t n);

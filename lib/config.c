@@ -43,6 +43,8 @@ static void config_defaults(zt_config *cfg, const zt_allocator *mem) {
   cfg->path_normalization = ZT_PATH_BASE;
   cfg->clock = system_clock;
   memcpy(cfg->limits, limit_default, sizeof(cfg->limits));
+  cfg->options[ZT_OPT_JWT_CLOCK_SKEW] = 60; /* Envoy's default */
+  cfg->options[ZT_OPT_JWT_CACHE_ENTRIES] = 1024;
 }
 
 int zt_config_new(zt_config **out, const zt_allocator *mem) {
@@ -139,8 +141,24 @@ uint64_t zt_config_get_limit(const zt_config *cfg, uint32_t id) {
 int zt_config_set_option(zt_config *cfg, uint32_t id, uint64_t value) {
   if (!cfg || id >= ZT_OPT_COUNT)
     return ZT_EINVAL;
-  uint64_t max = id == ZT_OPT_TRUSTED_PROXIES ? ZT_TRUSTED_PROXIES_MAX : 1;
-  if (value > max)
+  uint64_t min = 0, max = 1;
+  switch (id) {
+  case ZT_OPT_TRUSTED_PROXIES:
+    max = ZT_TRUSTED_PROXIES_MAX;
+    break;
+  case ZT_OPT_JWT_CLOCK_SKEW:
+    max = 86400;
+    break;
+  case ZT_OPT_JWT_FAILURE_STATUS:
+    /* 0 keeps Envoy's 401/403 split. */
+    min = value ? 400 : 0;
+    max = 599;
+    break;
+  case ZT_OPT_JWT_CACHE_ENTRIES:
+    max = 1u << 20;
+    break;
+  }
+  if (value < min || value > max)
     return ZT_EINVAL;
   cfg->options[id] = value;
   return ZT_OK;

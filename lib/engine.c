@@ -5,25 +5,51 @@
 #include "alloc.h"
 #include "diag.h"
 
+static void polref_release(const zt_allocator *mem, zt_polref *p) {
+  if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+    return;
+  zt_authz_free(&p->authz);
+  zt_policyset_free(p->ps);
+  zt_free(mem, p->ps);
+  zt_free(mem, p);
+}
+
 static void snapshot_destroy(zt_snapshot *s) {
   const zt_allocator *mem = &s->engine->cfg.mem;
-  zt_authz_free(&s->authz);
-  if (s->policies) {
-    zt_policyset_free(s->policies);
-    zt_free(mem, s->policies);
-  }
+  zt_reqauthn_free(&s->authn);
+  polref_release(mem, s->pol);
   zt_free(mem, s);
 }
 
-static zt_snapshot *snapshot_new(zt_engine *e, zt_policyset *ps) {
+/* A snapshot of pol (taking one reference to it) with request
+ * authentication compiled against the engine's key sets. Called with
+ * write_lock held (the key set store is read). */
+static int snapshot_new(zt_engine *e, zt_polref *pol, zt_snapshot **out) {
   zt_snapshot *s = zt_calloc(&e->cfg.mem, 1, sizeof(*s));
   if (!s)
-    return NULL;
+    return ZT_ENOMEM;
   atomic_init(&s->refs, 1); /* the engine's own reference */
   atomic_init(&s->retired, false);
   s->engine = e;
-  s->policies = ps;
-  return s;
+  uint64_t seed = (uint64_t)(uintptr_t)s ^ (e->generation << 32);
+  int rc = zt_reqauthn_compile(&s->authn, pol->ps, &e->cfg, &e->jwks, seed);
+  if (rc != ZT_OK) {
+    zt_free(&e->cfg.mem, s);
+    return rc;
+  }
+  atomic_fetch_add(&pol->refs, 1);
+  s->pol = pol;
+  *out = s;
+  return ZT_OK;
+}
+
+static zt_polref *polref_new(zt_engine *e, zt_policyset *ps) {
+  zt_polref *p = zt_calloc(&e->cfg.mem, 1, sizeof(*p));
+  if (p) {
+    atomic_init(&p->refs, 0);
+    p->ps = ps;
+  }
+  return p;
 }
 
 /* Frees retired snapshots nobody holds. Called with write_lock held. */
@@ -57,14 +83,20 @@ int zt_engine_new(zt_engine **out, const zt_config *cfg, zt_diag *diag) {
   }
   atomic_init(&e->acquiring, 0);
   zt_policyset *ps = zt_alloc(&e->cfg.mem, sizeof(*ps));
-  zt_snapshot *s = ps ? snapshot_new(e, ps) : NULL;
-  if (!s) {
+  if (ps)
+    zt_policyset_init(ps, &e->cfg.mem);
+  zt_polref *pol = ps ? polref_new(e, ps) : NULL;
+  zt_snapshot *s = NULL;
+  if (!pol || zt_authz_compile(&pol->authz, ps, &e->cfg) != ZT_OK ||
+      snapshot_new(e, pol, &s) != ZT_OK) {
+    if (pol)
+      zt_authz_free(&pol->authz);
+    zt_free(&e->cfg.mem, pol);
     zt_free(&e->cfg.mem, ps);
     pthread_mutex_destroy(&e->write_lock);
     zt_free(&cfg->mem, e);
     return zt_diag_fail(diag, ZT_ENOMEM, "out of memory");
   }
-  zt_policyset_init(ps, &e->cfg.mem);
   atomic_init(&e->current, s);
   *out = e;
   return ZT_OK;
@@ -80,6 +112,11 @@ void zt_engine_free(zt_engine *e) {
     e->retired = s->next_retired;
     snapshot_destroy(s);
   }
+  for (size_t i = 0; i < e->jwks.n; i++) {
+    zt_keyset_release(e->jwks.v[i].keys);
+    zt_free(&e->cfg.mem, e->jwks.v[i].uri);
+  }
+  zt_free(&e->cfg.mem, e->jwks.v);
   pthread_mutex_destroy(&e->write_lock);
   zt_allocator mem = e->cfg.mem;
   zt_free(&mem, e);
@@ -120,7 +157,7 @@ uint64_t zt_snapshot_generation(const zt_snapshot *s) {
 uint64_t zt_snapshot_count(const zt_snapshot *s, uint32_t kind) {
   if (!s || kind > ZT_KIND_REQUEST_AUTHENTICATION)
     return 0;
-  return s->policies->kinds[kind].n;
+  return s->pol->ps->kinds[kind].n;
 }
 
 static uint32_t scope_of(const zt_object *o, const zt_selector *sel,
@@ -169,25 +206,15 @@ int zt_snapshot_policy(const zt_snapshot *s, uint32_t kind, uint64_t index,
   if (!s || !out || kind > ZT_KIND_REQUEST_AUTHENTICATION)
     return ZT_EINVAL;
   memset(out, 0, sizeof(*out));
-  const zt_objvec *v = &s->policies->kinds[kind];
+  const zt_objvec *v = &s->pol->ps->kinds[kind];
   if (index >= v->n)
     return ZT_EINVAL;
   describe(v->v[index], &s->engine->cfg, out);
   return ZT_OK;
 }
 
-int zt_engine_publish(zt_engine *e, zt_policyset *ps) {
-  zt_authz authz;
-  int rc = zt_authz_compile(&authz, ps, &e->cfg);
-  if (rc)
-    return rc;
-  zt_snapshot *s = snapshot_new(e, ps);
-  if (!s) {
-    zt_authz_free(&authz);
-    return ZT_ENOMEM;
-  }
-  s->authz = authz;
-  pthread_mutex_lock(&e->write_lock);
+/* Makes s the snapshot in force. Called with write_lock held. */
+static void swap_in(zt_engine *e, zt_snapshot *s) {
   s->generation = ++e->generation;
   zt_snapshot *old = atomic_exchange(&e->current, s);
   atomic_store(&old->retired, true);
@@ -195,6 +222,110 @@ int zt_engine_publish(zt_engine *e, zt_policyset *ps) {
   e->retired = old;
   atomic_fetch_sub(&old->refs, 1);
   reclaim(e);
+}
+
+int zt_engine_publish(zt_engine *e, zt_policyset *ps) {
+  zt_polref *pol = polref_new(e, ps);
+  if (!pol)
+    return ZT_ENOMEM;
+  int rc = zt_authz_compile(&pol->authz, ps, &e->cfg);
+  if (rc) {
+    zt_free(&e->cfg.mem, pol);
+    return rc;
+  }
+  zt_snapshot *s = NULL;
+  pthread_mutex_lock(&e->write_lock);
+  rc = snapshot_new(e, pol, &s);
+  if (rc == ZT_OK)
+    swap_in(e, s);
   pthread_mutex_unlock(&e->write_lock);
+  if (rc != ZT_OK) {
+    zt_authz_free(&pol->authz);
+    zt_free(&e->cfg.mem, pol);
+  }
+  return rc;
+}
+
+/* ---- jwksUri key sets ------------------------------------------------------ */
+
+static zt_jwks_entry *store_slot(zt_engine *e, const char *uri, size_t len) {
+  for (size_t i = 0; i < e->jwks.n; i++)
+    if (e->jwks.v[i].len == len && memcmp(e->jwks.v[i].uri, uri, len) == 0)
+      return &e->jwks.v[i];
+  if (!zt_grow(&e->cfg.mem, (void **)&e->jwks.v, sizeof(zt_jwks_entry),
+               &e->jwks.cap, e->jwks.n + 1))
+    return NULL;
+  zt_jwks_entry *en = &e->jwks.v[e->jwks.n];
+  en->uri = zt_alloc(&e->cfg.mem, len + 1);
+  if (!en->uri)
+    return NULL;
+  memcpy(en->uri, uri, len);
+  en->uri[len] = '\0';
+  en->len = len;
+  en->keys = NULL;
+  e->jwks.n++;
+  return en;
+}
+
+static int import_jwks(zt_engine *e, const char *uri, size_t uri_len,
+                       const char *doc, size_t len, zt_keyset **out,
+                       zt_diag *diag) {
+  zt_jwks_result res;
+  int rc = zt_keyset_from_jwks(&e->cfg.mem, doc, len, out, &res);
+  if (rc == ZT_OK && res.status != ZT_JWKS_OK)
+    rc = ZT_ESCHEMA;
+  if (rc != ZT_OK)
+    return zt_diag_fail(diag, rc, "jwks for %.*s: %s", (int)uri_len, uri,
+                        res.why ? res.why : zt_strerror(rc));
+  return ZT_OK;
+}
+
+int zt_engine_set_jwks(zt_engine *e, const char *uri, size_t uri_len,
+                       const char *doc, size_t len, zt_diag *diag) {
+  zt_diag_clear(diag);
+  if (!e || !uri || !uri_len || uri_len > 2048 || (!doc && len))
+    return zt_diag_fail(diag, ZT_EINVAL, "engine and uri needed");
+  zt_keyset *ks = NULL;
+  if (doc) {
+    int rc = import_jwks(e, uri, uri_len, doc, len, &ks, diag);
+    if (rc != ZT_OK)
+      return rc;
+  }
+  pthread_mutex_lock(&e->write_lock);
+  zt_jwks_entry *en = store_slot(e, uri, uri_len);
+  zt_snapshot *s = NULL;
+  int rc = ZT_ENOMEM;
+  if (en) {
+    zt_keyset *old = en->keys;
+    en->keys = ks;
+    rc = snapshot_new(e, atomic_load(&e->current)->pol, &s);
+    if (rc == ZT_OK) {
+      swap_in(e, s);
+      zt_keyset_release(old);
+      ks = NULL;
+    } else {
+      en->keys = old;
+    }
+  }
+  pthread_mutex_unlock(&e->write_lock);
+  zt_keyset_release(ks);
+  return rc == ZT_OK ? ZT_OK : zt_diag_fail(diag, rc, "%s", zt_strerror(rc));
+}
+
+uint64_t zt_snapshot_jwks_count(const zt_snapshot *s) {
+  return s ? s->authn.n_uris : 0;
+}
+
+int zt_snapshot_jwks(const zt_snapshot *s, uint64_t index, zt_jwks_info *out) {
+  if (!s || !out)
+    return ZT_EINVAL;
+  memset(out, 0, sizeof(*out));
+  if (index >= s->authn.n_uris)
+    return ZT_EINVAL;
+  const zt_ra_uri *u = &s->authn.uris[index];
+  out->uri = u->uri;
+  out->uri_len = u->len;
+  out->supplied = u->keys != NULL;
+  out->keys = u->keys ? zt_keyset_size(u->keys) : 0;
   return ZT_OK;
 }

@@ -10,6 +10,15 @@
 #include "authz.h"
 #include "config.h"
 #include "policy.h"
+#include "reqauthn.h"
+
+/* A committed policy set with its compiled authorization: shared by the
+ * snapshots that differ only in key sets. */
+typedef struct zt_polref {
+  atomic_uint refs;
+  zt_policyset *ps;
+  zt_authz authz;
+} zt_polref;
 
 struct zt_snapshot {
   atomic_uint_fast64_t refs;
@@ -17,8 +26,8 @@ struct zt_snapshot {
   uint64_t generation;
   zt_engine *engine;
   zt_snapshot *next_retired;
-  zt_policyset *policies;
-  zt_authz authz;
+  zt_polref *pol;
+  zt_reqauthn authn;
 };
 
 struct zt_engine {
@@ -30,6 +39,7 @@ struct zt_engine {
   pthread_mutex_t write_lock;
   zt_snapshot *retired;
   uint64_t generation;
+  zt_jwks_store jwks; /* jwksUri documents the host supplied */
 };
 
 /* Compiles ps and makes a snapshot of it (taking ownership) the one in

@@ -810,6 +810,35 @@ void zt_json_doc_free(zt_json_doc *doc) {
   doc->count = 0;
 }
 
+size_t zt_json_doc_bytes(const zt_json_doc *doc) {
+  size_t end = 0;
+  for (uint32_t i = 0; doc && i < doc->count; i++)
+    if ((size_t)doc->toks[i].end + 1 > end)
+      end = (size_t)doc->toks[i].end + 1;
+  return doc && end > doc->buf_cap ? doc->buf_cap : end;
+}
+
+uint32_t zt_json_doc_tokens(const zt_json_doc *doc) {
+  return doc ? doc->count : 0;
+}
+
+int zt_json_doc_copy(zt_json_doc *dst, zt_json_tok *toks, size_t toks_cap,
+                     char *buf, size_t buf_cap, const zt_json_doc *src) {
+  if (!dst || !src)
+    return ZT_EINVAL;
+  size_t bytes = zt_json_doc_bytes(src);
+  zt_json_doc_init(dst, toks, toks_cap, buf, buf_cap);
+  if (src->count > toks_cap || bytes > buf_cap || (src->count && !toks) ||
+      (bytes && !buf))
+    return ZT_ELIMIT;
+  if (src->count)
+    memcpy(toks, src->toks, src->count * sizeof(*toks));
+  if (bytes)
+    memcpy(buf, src->buf, bytes);
+  dst->count = src->count;
+  return ZT_OK;
+}
+
 /* ---- Accessors -------------------------------------------------------- */
 
 static const jsmntok_t *tok(const zt_json_doc *doc, zt_json_val v) {
@@ -1063,4 +1092,84 @@ int zt_json_double(const zt_json_doc *doc, zt_json_val v, double *out) {
     return ZT_ELIMIT;
   *out = x;
   return ZT_OK;
+}
+
+/* ---- Writing ------------------------------------------------------------ */
+
+typedef struct wbuf {
+  char *p;
+  size_t cap, n;
+  bool full;
+} wbuf;
+
+static void wput(wbuf *w, const char *s, size_t n) {
+  if (w->full || n > w->cap - w->n) {
+    w->full = true;
+    return;
+  }
+  memcpy(w->p + w->n, s, n);
+  w->n += n;
+}
+
+static void wstring(wbuf *w, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  wput(w, "\"", 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      wput(w, e, 2);
+    } else if (c < 0x20) {
+      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      wput(w, e, 6);
+    } else {
+      wput(w, (const char *)&s[i], 1);
+    }
+  }
+  wput(w, "\"", 1);
+}
+
+static void wvalue(wbuf *w, const zt_json_doc *doc, zt_json_val v,
+                   uint32_t depth) {
+  const char *s;
+  size_t n;
+  zt_json_type t = zt_json_type_of(doc, v);
+  if (depth > ZT_JSON_MAX_DEPTH_CEILING) {
+    w->full = true;
+  } else if (t == ZT_JSON_STRING && zt_json_string(doc, v, &s, &n)) {
+    wstring(w, s, n);
+  } else if (t == ZT_JSON_OBJECT || t == ZT_JSON_ARRAY) {
+    zt_json_iter it;
+    zt_json_val name, val;
+    bool first = true;
+    wput(w, t == ZT_JSON_OBJECT ? "{" : "[", 1);
+    zt_json_iter_init(&it, doc, v);
+    while (zt_json_iter_next(&it, &name, &val)) {
+      if (!first)
+        wput(w, ",", 1);
+      first = false;
+      if (t == ZT_JSON_OBJECT && zt_json_string(doc, name, &s, &n)) {
+        wstring(w, s, n);
+        wput(w, ":", 1);
+      }
+      wvalue(w, doc, val, depth + 1);
+    }
+    wput(w, t == ZT_JSON_OBJECT ? "}" : "]", 1);
+  } else if ((s = prim_text(doc, v, &n)) != NULL) {
+    wput(w, s, n);
+  } else {
+    w->full = true;
+  }
+}
+
+size_t zt_json_write(const zt_json_doc *doc, zt_json_val v, char *buf,
+                     size_t cap) {
+  wbuf w = {buf, cap, 0, false};
+  if (!buf || cap == 0)
+    return SIZE_MAX;
+  wvalue(&w, doc, v, 0);
+  if (w.full || w.n == cap)
+    return SIZE_MAX;
+  buf[w.n] = '\0';
+  return w.n;
 }

@@ -133,6 +133,20 @@ ZT_NODISCARD int zt_json_parse_alloc(zt_json_doc *doc, const zt_allocator *mem,
  * Lent storage is left alone. Accepts NULL. */
 void zt_json_doc_free(zt_json_doc *doc);
 
+/* The scratch bytes and tokens a parsed doc uses (what a copy needs). */
+size_t zt_json_doc_bytes(const zt_json_doc *doc);
+uint32_t zt_json_doc_tokens(const zt_json_doc *doc);
+
+/*
+ * Copies parsed src into lent storage (toks_cap tokens, buf_cap bytes, at
+ * least what the two functions above report). The copy reads exactly like
+ * src and refers to nothing of it. Returns ZT_OK, ZT_ELIMIT when the
+ * storage is too small, ZT_EINVAL for NULL docs.
+ */
+ZT_NODISCARD int zt_json_doc_copy(zt_json_doc *dst, zt_json_tok *toks,
+                                  size_t toks_cap, char *buf, size_t buf_cap,
+                                  const zt_json_doc *src);
+
 /* ---- Values ----------------------------------------------------------- */
 
 typedef uint32_t zt_json_val;
@@ -231,6 +245,14 @@ ZT_NODISCARD int zt_json_numeric_date(const zt_json_doc *doc, zt_json_val v,
  */
 ZT_NODISCARD int zt_json_double(const zt_json_doc *doc, zt_json_val v,
                                 double *out);
+
+/*
+ * Writes value v as compact JSON (no whitespace; strings re-escaped,
+ * numbers as written) to buf with a NUL. Returns its length, or SIZE_MAX
+ * when it does not fit in cap bytes or v is not a value.
+ */
+size_t zt_json_write(const zt_json_doc *doc, zt_json_val v, char *buf,
+                     size_t cap);
 
 /* Boolean v. Returns ZT_OK or ZT_ESCHEMA if v is not true or false. */
 ZT_NODISCARD int zt_json_bool(const zt_json_doc *doc, zt_json_val v, bool *out);

@@ -22,7 +22,7 @@ static const status_info statuses[] = {
     {ZT_JWKS_EC_X_OR_Y_BAD_BASE64,
      "EC key x or y is not base64url (JwksEcXorYBadBase64)"},
     {ZT_JWKS_EC_PARSE_ERROR,
-     "EC key x or y is larger than the curve's field (JwksEcParseError)"},
+     "EC key x and y are not a point of the curve (JwksEcParseError)"},
     {ZT_JWKS_OCT_BAD_BASE64,
      "oct key k is not base64url or is empty (JwksOctBadBase64)"},
     {ZT_JWKS_OKP_X_BAD_BASE64,
@@ -335,7 +335,9 @@ static zt_jwks_status ec_point(const key_ctx *c) {
     return key_error(c->why, ZT_JWKS_EC_X_OR_Y_BAD_BASE64, NULL);
   size_t bits = field_bits(c->key->crv);
   if (bit_length(&x) > bits || bit_length(&y) > bits)
-    return key_error(c->why, ZT_JWKS_EC_PARSE_ERROR, NULL);
+    return key_error(
+        c->why, ZT_JWKS_EC_PARSE_ERROR,
+        "EC key x or y is larger than the curve's field (JwksEcParseError)");
   return ZT_JWKS_OK;
 }
 
@@ -398,6 +400,27 @@ static zt_jwks_status check_okp(const key_ctx *c) {
   return ZT_JWKS_OK;
 }
 
+/* RFC 7517 §4.2 and §4.3, read only to tell the importer (see jwks.h):
+ * "jwt-svid" is the use SPIFFE bundles give JWT signing keys. */
+static bool not_for_sig(const zt_json_doc *doc, zt_json_val obj) {
+  zt_jwk_text use;
+  zt_json_val ops, op;
+  member_kind k = get_string(doc, obj, "use", &use);
+  if (k == MEMBER_NOT_STRING ||
+      (k == MEMBER_STRING && !text_is(use, "sig") && !text_is(use, "jwt-svid")))
+    return true;
+  if (!zt_json_member(doc, obj, "key_ops", 7, &ops))
+    return false;
+  if (zt_json_type_of(doc, ops) != ZT_JSON_ARRAY)
+    return true;
+  zt_json_iter it;
+  zt_json_iter_init(&it, doc, ops);
+  while (zt_json_iter_next(&it, NULL, &op))
+    if (zt_json_string_eq(doc, op, "verify", 6))
+      return false;
+  return true;
+}
+
 static zt_jwk_kty kty_of(zt_jwk_text t) {
   if (text_is(t, "RSA"))
     return ZT_JWK_KTY_RSA;
@@ -434,6 +457,7 @@ zt_jwks_status zt_jwk_check(const zt_json_doc *doc, zt_json_val obj,
       get_string(doc, obj, "alg", &key->alg) == MEMBER_NOT_STRING;
   key->kty = kty_of(kty);
   key->has_private = carries_private(doc, obj, key->kty);
+  key->not_for_sig = not_for_sig(doc, obj);
   switch (key->kty) {
   case ZT_JWK_KTY_RSA:
     return check_rsa(&c);
@@ -454,6 +478,7 @@ typedef struct walk {
   const zt_allocator *mem;
   const zt_json_doc *doc;
   zt_jwk_fn fn;
+  zt_jwk_import_fn import; /* instead of fn */
   void *ctx;
   zt_jwks_result *res;
   zt_jwks_status first; /* the first key error */
@@ -463,11 +488,16 @@ typedef struct walk {
 /* Offers a checked key to the callback, which may still refuse it. */
 static int offer(walk *w, const zt_jwk *key, zt_jwks_status *st,
                  const char **why) {
-  if (*st != ZT_JWKS_OK || !w->fn)
-    return ZT_OK;
-  int rc = w->fn(w->ctx, key, st);
+  const char *reason = NULL;
+  int rc = ZT_OK;
   if (*st != ZT_JWKS_OK)
-    *why = default_why(*st);
+    return ZT_OK;
+  if (w->import)
+    rc = w->import(w->ctx, key, st, &reason);
+  else if (w->fn)
+    rc = w->fn(w->ctx, key, st);
+  if (*st != ZT_JWKS_OK)
+    *why = reason ? reason : default_why(*st);
   return rc;
 }
 
@@ -659,8 +689,8 @@ static int parse(zt_json_doc *doc, const zt_allocator *mem, const char *s,
   return rc == ZT_ESYNTAX ? ZT_OK : rc;
 }
 
-int zt_jwks_validate(const zt_allocator *mem, const char *s, size_t n,
-                     zt_jwk_fn fn, void *ctx, zt_jwks_result *res) {
+static int validate(const zt_allocator *mem, const char *s, size_t n,
+                    walk *w, zt_jwks_result *res) {
   zt_json_doc doc;
   zt_json_val keys;
   bool parsed;
@@ -677,11 +707,13 @@ int zt_jwks_validate(const zt_allocator *mem, const char *s, size_t n,
   int rc = parse(&doc, mem, s, n, res, &parsed);
   if (!parsed)
     return rc;
-  walk w = {mem, &doc, fn, ctx, res, ZT_JWKS_OK, NULL};
+  w->mem = mem;
+  w->doc = &doc;
+  w->res = res;
   if (zt_json_member(&doc, ZT_JSON_ROOT, "keys", 4, &keys))
-    rc = walk_keys(&w, keys);
+    rc = walk_keys(w, keys);
   else if (is_x509_map(&doc))
-    rc = walk_x509(&w);
+    rc = walk_x509(w);
   else
     set_status(res, ZT_JWKS_NO_KEYS, NULL);
   zt_json_doc_free(&doc);
@@ -691,6 +723,18 @@ int zt_jwks_validate(const zt_allocator *mem, const char *s, size_t n,
                    ? "out of memory while checking the JWKS (JwksParseError)"
                    : "the key importer stopped (JwksParseError)");
   return rc;
+}
+
+int zt_jwks_validate(const zt_allocator *mem, const char *s, size_t n,
+                     zt_jwk_fn fn, void *ctx, zt_jwks_result *res) {
+  walk w = {NULL, NULL, fn, NULL, ctx, NULL, ZT_JWKS_OK, NULL};
+  return validate(mem, s, n, &w, res);
+}
+
+int zt_jwks_validate_ex(const zt_allocator *mem, const char *s, size_t n,
+                        zt_jwk_import_fn fn, void *ctx, zt_jwks_result *res) {
+  walk w = {NULL, NULL, NULL, fn, ctx, NULL, ZT_JWKS_OK, NULL};
+  return validate(mem, s, n, &w, res);
 }
 
 bool zt_jwks_check(const char *s, size_t n, bool *has_private,

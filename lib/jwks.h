@@ -105,6 +105,11 @@ typedef struct zt_jwk {
   const uint8_t *der; /* form 2: the certificate, decoded from PEM */
   size_t der_len;
   bool has_private; /* RSA d, p, q, dp, dq, qi or oth; EC or OKP d */
+  /* "use" is present and neither "sig" nor "jwt-svid" (SPIFFE bundles), or
+   * "key_ops" is present and not an array holding "verify" (RFC 7517 §4.2,
+   * §4.3). The anchor ignores both members; no check here fails a key on
+   * them, an importer decides. */
+  bool not_for_sig;
 } zt_jwk;
 
 /*
@@ -135,6 +140,15 @@ zt_jwks_status zt_jwk_check(const zt_json_doc *doc, zt_json_val obj,
  */
 typedef int (*zt_jwk_fn)(void *ctx, const zt_jwk *key, zt_jwks_status *status);
 
+/*
+ * The same with a reason: a callback that sets *status may also set *why
+ * (NULL on entry) to a static English reason naming the status, e.g.
+ * "RSA key is shorter than 2048 bits (JwksRsaParseError)"; left NULL, the
+ * status's default reason is used.
+ */
+typedef int (*zt_jwk_import_fn)(void *ctx, const zt_jwk *key,
+                                zt_jwks_status *status, const char **why);
+
 typedef struct zt_jwks_result {
   zt_jwks_status status; /* what the anchor would report for the set */
   const char *why;       /* static reason naming the status; NULL when OK */
@@ -153,6 +167,10 @@ typedef struct zt_jwks_result {
  */
 int zt_jwks_validate(const zt_allocator *mem, const char *s, size_t n,
                      zt_jwk_fn fn, void *ctx, zt_jwks_result *res);
+
+/* zt_jwks_validate() with a callback that can give reasons. */
+int zt_jwks_validate_ex(const zt_allocator *mem, const char *s, size_t n,
+                        zt_jwk_import_fn fn, void *ctx, zt_jwks_result *res);
 
 /*
  * The policy loader's check: true when the anchor would load the key set

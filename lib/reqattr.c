@@ -20,6 +20,9 @@ void zt_reqattr_init(zt_reqattr *ra, const zt_request *req, uint32_t path_mode,
   ra->err_reason = 0;
   ra->done = 0;
   ra->claims_ok = false;
+  ra->claims_doc = NULL;
+  ra->space = NULL;
+  ra->n_space = 0;
 }
 
 void zt_reqattr_fail(zt_reqattr *ra, int err, uint32_t reason) {
@@ -215,6 +218,20 @@ static void read_iss_sub(zt_reqattr *ra) {
   ra->sub = ra->has_sub ? (zt_str){s, n} : (zt_str){NULL, 0};
 }
 
+void zt_reqattr_set_claims(zt_reqattr *ra, const zt_json_doc *doc, zt_str iss,
+                           bool has_iss, zt_str sub, bool has_sub,
+                           const zt_str *space, uint32_t n_space) {
+  ra->done |= DONE_CLAIMS;
+  ra->claims_ok = true;
+  ra->claims_doc = doc;
+  ra->iss = iss;
+  ra->has_iss = has_iss;
+  ra->sub = sub;
+  ra->has_sub = has_sub;
+  ra->space = space;
+  ra->n_space = n_space;
+}
+
 const zt_json_doc *zt_reqattr_claims(zt_reqattr *ra) {
   const zt_request *r = ra->req;
   if (!(ra->done & DONE_CLAIMS)) {
@@ -231,6 +248,7 @@ const zt_json_doc *zt_reqattr_claims(zt_reqattr *ra) {
     if (rc == ZT_OK &&
         zt_json_type_of(&ra->claims, ZT_JSON_ROOT) == ZT_JSON_OBJECT) {
       ra->claims_ok = true;
+      ra->claims_doc = &ra->claims;
       read_iss_sub(ra);
     } else {
       zt_reqattr_fail(ra, rc == ZT_ELIMIT ? ZT_ELIMIT : ZT_EINVAL,
@@ -238,5 +256,5 @@ const zt_json_doc *zt_reqattr_claims(zt_reqattr *ra) {
                                       : ZT_REASON_INVALID_ARGUMENT);
     }
   }
-  return ra->claims_ok ? &ra->claims : NULL;
+  return ra->claims_ok ? ra->claims_doc : NULL;
 }

@@ -45,6 +45,9 @@ typedef struct zt_reqattr {
   zt_str iss, sub; /* empty when absent or not strings */
   bool has_iss, has_sub;
   zt_json_doc claims;
+  const zt_json_doc *claims_doc; /* the claims in force (ours or verified) */
+  const zt_str *space;           /* extra space-delimited claims */
+  uint32_t n_space;
   zt_json_tok claim_tok[ZT_REQ_CLAIM_TOKENS];
   char claim_buf[ZT_REQ_CLAIMS_MAX];
 } zt_reqattr;
@@ -70,6 +73,12 @@ bool zt_reqattr_path(zt_reqattr *ra, zt_str *out);
  * the header is absent. Pseudo-headers map to the request fields. */
 bool zt_reqattr_header(zt_reqattr *ra, const char *name, size_t len,
                        zt_segs *out);
+/* Uses the claims of a token request authentication verified (doc stays
+ * valid for the decision), with the rule's extra space-delimited claims. */
+void zt_reqattr_set_claims(zt_reqattr *ra, const zt_json_doc *doc, zt_str iss,
+                           bool has_iss, zt_str sub, bool has_sub,
+                           const zt_str *space, uint32_t n_space);
+
 /* The parsed claims, or NULL when the request carries none. */
 const zt_json_doc *zt_reqattr_claims(zt_reqattr *ra);
 

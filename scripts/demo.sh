@@ -22,11 +22,31 @@ $zt policies --mesh $ex/mesh.yaml -p $ex/authn -p $ex/authz
 step ztauth lint $ex/broken "   # four mistakes Istio rejects"
 $zt lint $ex/broken || echo "(exit status $?: the set is refused, the set in force stays)"
 
-step ztauth check --mesh $ex/mesh.yaml -p $ex/authz $ex/requests.json
-echo "# 1. productpage with a verified token        -> ALLOW (require-jwt)"
+ra=$ex/authn/request-authentication.yaml
+now="--now 1700000000"
+
+step ztauth check --mesh $ex/mesh.yaml -p $ra $now $ex/jwt-requests.json
+echo "# RequestAuthentication alone on details (issuer testing@secure.istio.io):"
+echo "# 1. Istio's sample token (security/tools/jwt/samples/demo.jwt) -> 200"
+echo "# 2. Authorization: Bearer badtoken                             -> 401"
+echo "# 3. no token: authentication does not require one              -> 200"
+echo "# 4. the sample token with one signature character lost        -> 401"
+$zt check --mesh $ex/mesh.yaml -p $ra $now $ex/jwt-requests.json ||
+  echo "(exit status $?: at least one request was denied)"
+
+step ztauth check --mesh $ex/mesh.yaml -p $ra -p $ex/authz/require-jwt.yaml $now $ex/require-jwt-requests.json
+echo "# Adding the require-jwt AuthorizationPolicy:"
+echo "# 1. no token    -> 403 (no request principal, no ALLOW rule matches)"
+echo "# 2. valid token -> 200, principal testing@secure.istio.io/testing@secure.istio.io"
+$zt check --mesh $ex/mesh.yaml -p $ra -p $ex/authz/require-jwt.yaml $now $ex/require-jwt-requests.json ||
+  echo "(exit status $?: at least one request was denied)"
+
+step ztauth check --mesh $ex/mesh.yaml -p $ra -p $ex/authz $now $ex/requests.json
+echo "# With every policy:"
+echo "# 1. productpage with the sample token        -> ALLOW (require-jwt)"
 echo "# 2. productpage without a token              -> DENY (no ALLOW rule matches)"
 echo "# 3. sleep on /admin/../admin/users (normalized to /admin/users) -> DENY (deny-admin)"
 echo "# 4. sleep over plain TCP: the DENY rule loses its HTTP-only paths, so it"
 echo "#    denies every TCP connection that is not from productpage (Envoy's L4 rule)"
-$zt check --mesh $ex/mesh.yaml -p $ex/authz $ex/requests.json ||
+$zt check --mesh $ex/mesh.yaml -p $ra -p $ex/authz $now $ex/requests.json ||
   echo "(exit status $?: at least one request was denied)"

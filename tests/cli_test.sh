@@ -104,9 +104,100 @@ expect "check: unknown option" 2 "$zt" check --bogus "$tmp/allow.json"
 expect "check: bad --l4" 2 "$zt" check --l4 sidecar "$tmp/allow.json"
 has "check: --l4 values named" 'ztauth: --l4: expected envoy|ztunnel, got "sidecar"'
 expect "check: bad --now" 2 "$zt" check --now soon "$tmp/allow.json"
-expect "check: --jwks not available yet" 2 "$zt" check --jwks "https://x=$tmp/allow.json" "$tmp/allow.json"
-has "check: --jwks message" "ztauth: --jwks: JWT validation is not available yet"
 expect "check: --jwks needs URI=PATH" 2 "$zt" check --jwks "$tmp/allow.json" "$tmp/allow.json"
+has "check: --jwks form named" 'ztauth: --jwks: expected URI=PATH'
+echo 'x' >"$tmp/pem.txt"
+expect "check: --trust-bundle not available yet" 2 "$zt" check --trust-bundle "td=$tmp/pem.txt" "$tmp/allow.json"
+has "check: --trust-bundle message" "ztauth: --trust-bundle: SVID verification is not available yet"
+# --- check: request authentication (JWT) -----------------------------------
+# Tokens and key sets made by tests/data/jwt/make_tokens.py (HS256, clock
+# 1700000000); tests/conformance/reqauthn_*.yaml hold the semantics.
+jd=$root/tests/data/jwt
+tok() { cat "$jd/$1.jwt"; }
+cat >"$tmp/ra.yaml" <<'EOF'
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: foo}
+spec:
+  jwtRules:
+  - issuer: https://issuer.example
+    jwksUri: https://keys.example/k1.json
+    outputClaimToHeaders: [{header: x-user, claim: sub}]
+  - issuer: https://issuer2.example
+    jwksUri: https://keys.example/k2.json
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin, namespace: foo}
+spec:
+  action: DENY
+  rules:
+  - to:
+    - operation: {paths: ["/admin"]}
+EOF
+jreq() { # path, authorization header value
+  printf '{"destination": {"namespace": "foo"}, "http": {"method": "GET", "host": "svc.foo", "path": "%s", "headers": {"authorization": "%s"}}}\n' "$1" "$2"
+}
+jreq /api "Bearer $(tok valid)" >"$tmp/jwt-valid.json"
+jreq /api "Bearer $(tok expired)" >"$tmp/jwt-expired.json"
+jreq /api "Bearer $(tok aud_other)" >"$tmp/jwt-aud.json"
+jreq /admin "Bearer $(tok valid)" >"$tmp/jwt-admin.json"
+jreq /api "Bearer $(tok issuer2)" >"$tmp/jwt-issuer2.json"
+echo '{"destination": {"namespace": "foo"}, "http": {"path": "/api"}}' >"$tmp/jwt-none.json"
+k1="https://keys.example/k1.json=$jd/jwks_k1.json"
+k2="https://keys.example/k2.json=$jd/jwks_k2.json"
+jcheck() { "$zt" check --now 1700000000 -p "$tmp/ra.yaml" --jwks "$k1" "$@"; }
+expect "jwt: a valid token with --jwks is allowed" 0 jcheck "$tmp/jwt-valid.json"
+has "jwt: request_principal from the token" '"request_principal": "https://issuer.example/user1"'
+has "jwt: headers to set and remove" '"headers": {"set": {"x-user": "user1"}, "remove": ["authorization", "x-user"]}}'
+if grep -q '"message"\|"response_headers"' "$tmp/out"; then bad "jwt: no message on ALLOW"; else ok "jwt: no message on ALLOW"; fi
+has "jwt: the unsupplied jwksUri is named" 'ztauth: warning: jwksUri https://keys.example/k2.json was not supplied with --jwks: tokens of issuers using it will fail with jwks_fetch_fail'
+if grep -q 'k1.json was not supplied' "$tmp/out"; then bad "jwt: supplied jwksUri not warned about"; else ok "jwt: supplied jwksUri not warned about"; fi
+expect "jwt: an expired token exits 1" 1 jcheck "$tmp/jwt-expired.json"
+has "jwt: 401 with the token's reason" '"decision": "DENY", "status": 401, "reason": "jwt_expired", "policy": null, "principal": null, "request_principal": null,'
+has "jwt: message and WWW-Authenticate, no header changes" '"headers": {"set": {}, "remove": []}, "message": "Jwt is expired", "response_headers": {"www-authenticate": "Bearer realm=\"http://svc.foo/api\", error=\"invalid_token\""}}'
+expect "jwt: a token the key set cannot verify exits 1" 1 "$zt" check --now 1700000000 -p "$tmp/ra.yaml" --jwks "https://keys.example/k1.json=$jd/jwks_k2.json" "$tmp/jwt-valid.json"
+has "jwt: 401 jwks_kid_alg_mismatch" '"status": 401, "reason": "jwks_kid_alg_mismatch"'
+expect "jwt: the unsupplied jwksUri fails its tokens" 1 jcheck "$tmp/jwt-issuer2.json"
+has "jwt: 401 jwks_fetch_fail" '"status": 401, "reason": "jwks_fetch_fail"'
+has "jwt: jwks_fetch_fail message" '"message": "Jwks remote fetch is failed"'
+expect "jwt: --jwt-failure-status" 1 jcheck --jwt-failure-status 403 "$tmp/jwt-expired.json"
+has "jwt: failure status applied" '"status": 403, "reason": "jwt_expired"'
+expect "jwt: --jwt-failure-status 0 is the default" 1 jcheck --jwt-failure-status 0 "$tmp/jwt-expired.json"
+has "jwt: 401 again" '"status": 401, "reason": "jwt_expired"'
+expect "jwt: no audiences configured, any aud passes" 0 jcheck "$tmp/jwt-aud.json"
+expect "jwt: RBAC denial after a valid token" 1 jcheck "$tmp/jwt-admin.json"
+has "jwt: RBAC message, principal kept, no header changes" '"request_principal": "https://issuer.example/user1", "audit": false, "dry_run": null, "headers": {"set": {}, "remove": []}, "message": "RBAC: access denied"}'
+expect "jwt: no token" 0 jcheck "$tmp/jwt-none.json"
+has "jwt: output headers removed without a token" '"request_principal": null, "audit": false, "dry_run": null, "headers": {"set": {}, "remove": ["x-user"]}}'
+# --now moves the clock: the token expired at 1699996400 (+60 s of skew)
+expect "jwt: --now before exp + skew" 0 "$zt" check --now 1699996460 -p "$tmp/ra.yaml" --jwks "$k1" "$tmp/jwt-expired.json"
+expect "jwt: --now after exp + skew" 1 "$zt" check --now 1699996461 -p "$tmp/ra.yaml" --jwks "$k1" "$tmp/jwt-expired.json"
+expect "jwt: --jwt-clock-skew widens the window" 0 "$zt" check --now 1699996500 --jwt-clock-skew 100 -p "$tmp/ra.yaml" --jwks "$k1" "$tmp/jwt-expired.json"
+expect "jwt: --jwt-clock-skew 0" 1 "$zt" check --now 1699996401 --jwt-clock-skew 0 -p "$tmp/ra.yaml" --jwks "$k1" "$tmp/jwt-expired.json"
+expect "jwt: without --jwks every token of that issuer fails" 1 "$zt" check --now 1700000000 -p "$tmp/ra.yaml" "$tmp/jwt-valid.json"
+has "jwt: jwks_fetch_fail without --jwks" '"reason": "jwks_fetch_fail"'
+has "jwt: both jwksUri warned about" 'jwksUri https://keys.example/k1.json was not supplied with --jwks'
+expect "jwt: two --jwks" 0 "$zt" check --now 1700000000 -p "$tmp/ra.yaml" --jwks "$k1" --jwks "$k2" "$tmp/jwt-issuer2.json"
+has "jwt: the second key set verifies" '"request_principal": "https://issuer2.example/user9"'
+expect "jwt: an unused --jwks is a warning" 0 jcheck --jwks "https://nobody.example/x?a=b=$jd/jwks_k2.json" "$tmp/jwt-valid.json"
+has "jwt: unused --jwks named (path after the last =)" 'ztauth: warning: --jwks https://nobody.example/x?a=b: no RequestAuthentication uses this jwksUri'
+echo '{"keys": [' >"$tmp/broken-jwks.json"
+expect "jwt: an invalid JWKS document exits 2" 2 jcheck --jwks "https://keys.example/k2.json=$tmp/broken-jwks.json" "$tmp/jwt-valid.json"
+has "jwt: the invalid document's file is named" "$tmp/broken-jwks.json: error: jwks for https://keys.example/k2.json"
+if grep -q '^{' "$tmp/out"; then bad "jwt: no result after a JWKS error"; else ok "jwt: no result after a JWKS error"; fi
+echo '{"keys": []}' >"$tmp/empty-jwks.json"
+expect "jwt: a JWKS without keys exits 2" 2 jcheck --jwks "https://keys.example/k2.json=$tmp/empty-jwks.json" "$tmp/jwt-valid.json"
+has "jwt: the empty document's file is named" "$tmp/empty-jwks.json: error:"
+expect "jwt: a missing JWKS file exits 2" 2 jcheck --jwks "https://keys.example/k2.json=$tmp/nope.json" "$tmp/jwt-valid.json"
+has "jwt: the missing file is named" "$tmp/nope.json: error: No such file or directory"
+expect "jwt: a jwksUri given twice exits 2" 2 jcheck --jwks "$k1" "$tmp/jwt-valid.json"
+has "jwt: duplicate named" 'ztauth: --jwks: https://keys.example/k1.json given twice'
+expect "jwt: bad --jwt-clock-skew" 2 jcheck --jwt-clock-skew -1 "$tmp/jwt-valid.json"
+has "jwt: skew range named" 'ztauth: --jwt-clock-skew: expected seconds 0..86400, got "-1"'
+expect "jwt: --jwt-clock-skew too large" 2 jcheck --jwt-clock-skew 86401 "$tmp/jwt-valid.json"
+expect "jwt: bad --jwt-failure-status" 2 jcheck --jwt-failure-status 200 "$tmp/jwt-valid.json"
+has "jwt: status range named" 'ztauth: --jwt-failure-status: expected 0 (401, 403 for a wrong audience) or a status 400..599, got "200"'
 echo '{"destination": {"namespace": "foo", "lables": {}}}' >"$tmp/typo.json"
 expect "check: unknown request member" 2 check "$tmp/typo.json"
 has "check: unknown member named" 'typo.json:1:38: error: destination: unknown member "lables" (did you mean "labels"?)'
@@ -162,6 +253,50 @@ printf 'policies: |\n  kind: AuthorizationPolicy\n  apiVersion: security.istio.i
 expect "test: policies that fail to load" 1 "$zt" test "$tmp/badpol.yaml"
 has "test: load failure is one not ok" "not ok 1 - $tmp/badpol.yaml"
 has "test: load diagnostic" "badpol.yaml:policies:"
+# test files: jwks, now (file and case), JWT options, the new result members
+cat >"$tmp/jwt-test.yaml" <<EOF
+now: 1700000000
+options: {jwtClockSkew: 0, jwtFailureStatus: 403}
+jwks:
+  "https://keys.example/k1.json": '$(cat "$jd/jwks_k1.json")'
+policies: |
+  apiVersion: security.istio.io/v1
+  kind: RequestAuthentication
+  metadata: {name: jwt, namespace: foo}
+  spec:
+    jwtRules:
+    - issuer: https://issuer.example
+      jwksUri: https://keys.example/k1.json
+cases:
+  - name: valid
+    request: {destination: {namespace: foo}, http: {method: GET, host: svc, path: /, headers: {authorization: "Bearer $(tok exp_now)"}}}
+    expect: {decision: ALLOW, request_principal: "https://issuer.example/user1", headers: {set: {}, remove: [authorization]}, message: null, response_headers: null}
+  - name: one second after exp without skew
+    now: 1700000001
+    request: {destination: {namespace: foo}, http: {method: GET, host: svc, path: /, headers: {authorization: "Bearer $(tok exp_now)"}}}
+    expect: {decision: DENY, status: 403, reason: jwt_expired, message: "Jwt is expired", response_headers: {www-authenticate: "Bearer realm=\"http://svc/\", error=\"invalid_token\""}}
+EOF
+expect "test: jwks, now, JWT options and members" 0 "$zt" test "$tmp/jwt-test.yaml"
+has "test: case now applied" "ok 2 - $tmp/jwt-test.yaml: one second after exp without skew"
+sed 's/reason: jwt_expired, message: "Jwt is expired"/reason: jwt_expired, message: "Jwt is old"/' "$tmp/jwt-test.yaml" >"$tmp/jwt-fail.yaml"
+expect "test: message compared" 1 "$zt" test "$tmp/jwt-fail.yaml"
+has "test: message difference shown" '#   message: expected "Jwt is old", got "Jwt is expired"'
+sed 's/^now: 1700000000/now: soon/' "$tmp/jwt-test.yaml" >"$tmp/jwt-badnow.yaml"
+expect "test: now must be a number" 1 "$zt" test "$tmp/jwt-badnow.yaml"
+has "test: bad now named" 'jwt-badnow.yaml:1:6: error: "now": expected a number, got a string'
+sed 's/^now: 1700000000/now: 1.5/' "$tmp/jwt-test.yaml" >"$tmp/jwt-fracnow.yaml"
+expect "test: now must be whole seconds" 1 "$zt" test "$tmp/jwt-fracnow.yaml"
+has "test: fractional now named" 'jwt-fracnow.yaml:1:6: error: "now": expected Unix seconds'
+sed 's/jwtClockSkew: 0/jwtClockSkew: forever/' "$tmp/jwt-test.yaml" >"$tmp/jwt-badopt.yaml"
+expect "test: bad jwtClockSkew" 1 "$zt" test "$tmp/jwt-badopt.yaml"
+has "test: option range named" 'options.jwtClockSkew: expected seconds 0..86400'
+sed 's/"keys"/"kees"/' "$tmp/jwt-test.yaml" >"$tmp/jwt-badjwks.yaml"
+expect "test: an invalid jwks document fails the file" 1 "$zt" test "$tmp/jwt-badjwks.yaml"
+has "test: jwks problem named" "not ok 1 - $tmp/jwt-badjwks.yaml"
+has "test: jwks position" 'jwt-badjwks.yaml:4:3: error: jwks: jwks for https://keys.example/k1.json'
+sed 's|^  "https://keys.example/k1.json": .*|  "https://keys.example/k1.json": 5|' "$tmp/jwt-test.yaml" >"$tmp/jwt-jwksnum.yaml"
+expect "test: a jwks value must be text or a mapping" 1 "$zt" test "$tmp/jwt-jwksnum.yaml"
+has "test: jwks value named" 'jwt-jwksnum.yaml:4:3: error: jwks: expected URI: JWKS (JSON text or a mapping)'
 expect "test: without files is a usage error" 2 "$zt" test
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -27,8 +27,8 @@ bool cli_open(const char *mesh_path, zt_report_fn fn, void *ctx,
 bool cli_open_config(const zt_config *cfg, zt_report_fn fn, void *ctx,
                      zt_engine **engine, zt_loader **loader);
 
-/* A compatibility switch (ZT_OPT_*), as `check` flags and `test` files
- * name it. */
+/* A compatibility switch or setting (ZT_OPT_*), as `check` flags and
+ * `test` files name it. */
 typedef struct cli_switch {
   uint32_t id;
   const char *flag;   /* --FLAG of `ztauth check` */
@@ -36,10 +36,10 @@ typedef struct cli_switch {
   const char *values; /* the accepted values, for messages */
 } cli_switch;
 
-#define CLI_SWITCHES 4
+#define CLI_SWITCHES 6
 extern const cli_switch cli_switches[CLI_SWITCHES];
 
-/* Parses a switch's value ("ztunnel", "split", "3", "true"). */
+/* Parses a switch's value ("ztunnel", "split", "3", "true", "120"). */
 bool cli_switch_value(uint32_t id, const char *text, uint64_t *out);
 
 /* Reads a whole file (or stdin for "-") into a NUL-terminated buffer. */

@@ -1,6 +1,8 @@
 /* ztauth check: decides requests described in JSON (cli.md) against a
  * policy set, one result object per line. Every request is checked before
- * any is decided, so a usage error (exit 2) prints no partial results. */
+ * any is decided, so a usage error (exit 2) prints no partial results.
+ * Key sets for jwksUri come from files (--jwks URI=PATH): the library never
+ * fetches, the host hands it the documents. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,12 +21,22 @@ enum {
   OPT_SWITCH, /* + the switch's index in cli_switches */
 };
 
+/* --jwks URI=PATH: the document is read while the options are parsed, so
+ * a missing file is reported before anything else happens. */
+typedef struct jwks_file {
+  const char *uri, *path;
+  size_t uri_len, len;
+  char *text;
+} jwks_file;
+
 typedef struct check_opts {
   const char **paths; /* -p, in order */
   int npaths;
+  jwks_file *jwks; /* --jwks, in order */
+  int njwks;
   const char *mesh;
   const char *input;
-  bool explain, jwks, trust_bundle, has_now;
+  bool explain, trust_bundle, has_now;
   bool many; /* REQUEST.json holds an array: name requests by index */
   int64_t now;
   bool has_switch[CLI_SWITCHES];
@@ -39,26 +51,52 @@ static int check_usage(void) {
           "string|split]\n"
           "                    [--trusted-proxies N] "
           "[--multiple-custom-providers]\n"
-          "                    [--trust-bundle TD=PATH]... [--jwks "
-          "URI=PATH]... REQUEST.json\n");
+          "                    [--jwks URI=PATH]... [--jwt-clock-skew "
+          "SECONDS]\n"
+          "                    [--jwt-failure-status STATUS] "
+          "[--trust-bundle TD=PATH]...\n"
+          "                    REQUEST.json\n");
   return CLI_USAGE;
 }
 
-/* NAME=PATH with a readable file: checked now, even while the library
- * cannot use it yet, so a script gets its mistakes reported first. */
-static bool named_file(const char *opt, const char *arg) {
-  const char *eq = strchr(arg, '=');
+/* NAME=PATH with a readable file: read now, so a script gets its mistakes
+ * reported first. A jwksUri may hold '=' in its query, so for --jwks the
+ * path follows the last '='. Sets *name_len and *text (the caller frees
+ * it); false after printing the problem. */
+static bool named_file(const char *opt, const char *arg, size_t *name_len,
+                       char **text, size_t *len) {
+  bool uri = strcmp(opt, "jwks") == 0;
+  const char *eq = uri ? strrchr(arg, '=') : strchr(arg, '=');
   if (!eq || eq == arg || !eq[1]) {
-    fprintf(stderr, "ztauth: --%s: expected NAME=PATH, got \"%s\"\n", opt, arg);
+    fprintf(stderr, "ztauth: --%s: expected %s=PATH, got \"%s\"\n", opt,
+            uri ? "URI" : "NAME", arg);
     return false;
   }
-  size_t len;
-  char *text = cli_read_file(eq + 1, &len);
-  if (!text) {
+  *text = cli_read_file(eq + 1, len);
+  if (!*text) {
     fprintf(stderr, "%s: error: %s\n", eq + 1, strerror(errno));
     return false;
   }
-  free(text);
+  *name_len = (size_t)(eq - arg);
+  return true;
+}
+
+static bool add_jwks(check_opts *o, const char *arg) {
+  jwks_file *f = &o->jwks[o->njwks];
+  if (!named_file("jwks", arg, &f->uri_len, &f->text, &f->len))
+    return false;
+  f->uri = arg;
+  f->path = arg + f->uri_len + 1;
+  for (int i = 0; i < o->njwks; i++) {
+    if (o->jwks[i].uri_len == f->uri_len &&
+        memcmp(o->jwks[i].uri, f->uri, f->uri_len) == 0) {
+      fprintf(stderr, "ztauth: --jwks: %.*s given twice\n", (int)f->uri_len,
+              f->uri);
+      free(f->text);
+      return false;
+    }
+  }
+  o->njwks++;
   return true;
 }
 
@@ -95,12 +133,17 @@ static bool parse_one(check_opts *o, int c, const char *arg) {
   case OPT_MESH:
     o->mesh = arg;
     return true;
-  case OPT_TRUST_BUNDLE:
+  case OPT_TRUST_BUNDLE: {
+    size_t name_len, len;
+    char *text;
     o->trust_bundle = true;
-    return named_file("trust-bundle", arg);
+    if (!named_file("trust-bundle", arg, &name_len, &text, &len))
+      return false;
+    free(text);
+    return true;
+  }
   case OPT_JWKS:
-    o->jwks = true;
-    return named_file("jwks", arg);
+    return add_jwks(o, arg);
   case OPT_NOW:
     o->has_now = true;
     return parse_now(arg, &o->now);
@@ -127,10 +170,13 @@ static int parse_args(check_opts *o, int argc, char **argv) {
       {"request-principals", required_argument, NULL, OPT_SWITCH + 1},
       {"trusted-proxies", required_argument, NULL, OPT_SWITCH + 2},
       {"multiple-custom-providers", no_argument, NULL, OPT_SWITCH + 3},
+      {"jwt-clock-skew", required_argument, NULL, OPT_SWITCH + 4},
+      {"jwt-failure-status", required_argument, NULL, OPT_SWITCH + 5},
       {NULL, 0, NULL, 0}};
   int c;
   o->paths = calloc((size_t)argc, sizeof(*o->paths));
-  if (!o->paths)
+  o->jwks = calloc((size_t)argc, sizeof(*o->jwks));
+  if (!o->paths || !o->jwks)
     return CLI_USAGE;
   optind = 1;
   while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1)
@@ -142,15 +188,13 @@ static int parse_args(check_opts *o, int argc, char **argv) {
   return CLI_OK;
 }
 
-/* Identities and tokens are verified with capabilities still to come;
- * refusing beats deciding as if the option were not there. */
+/* Identities are verified with a capability still to come; refusing
+ * beats deciding as if the option were not there. */
 static bool supported(const check_opts *o) {
   if (o->trust_bundle)
     fprintf(stderr, "ztauth: --trust-bundle: SVID verification is not "
                     "available yet\n");
-  else if (o->jwks)
-    fprintf(stderr, "ztauth: --jwks: JWT validation is not available yet\n");
-  return !o->trust_bundle && !o->jwks;
+  return !o->trust_bundle;
 }
 
 static int64_t fixed_clock(void *ctx) {
@@ -182,6 +226,53 @@ static void on_report(void *ctx, const zt_diag *d) {
   cli_print_diag(stderr, d);
 }
 
+/* Hands the engine the --jwks documents. An invalid one is a load error
+ * naming its file. */
+static bool supply_jwks(const check_opts *o, zt_engine *engine) {
+  for (int i = 0; i < o->njwks; i++) {
+    const jwks_file *f = &o->jwks[i];
+    zt_diag d;
+    if (zt_engine_set_jwks(engine, f->uri, f->uri_len, f->text, f->len, &d) !=
+        ZT_OK) {
+      /* The message names the URI ("jwks for URI: why"). */
+      fprintf(stderr, "%s: error: %s\n", f->path, d.message);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* A jwksUri without a document is no load error (Istio installs a key
+ * nobody can sign with when istiod cannot fetch), but it is worth saying;
+ * so is a document no policy asks for (a typo in the URI?). */
+static void warn_jwks(const check_opts *o, const zt_snapshot *snap) {
+  uint64_t n = zt_snapshot_jwks_count(snap);
+  for (uint64_t i = 0; i < n; i++) {
+    zt_jwks_info info;
+    if (zt_snapshot_jwks(snap, i, &info) != ZT_OK || info.supplied)
+      continue;
+    fprintf(stderr,
+            "ztauth: warning: jwksUri %.*s was not supplied with --jwks: "
+            "tokens of issuers using it will fail with jwks_fetch_fail\n",
+            (int)info.uri_len, info.uri);
+  }
+  for (int k = 0; k < o->njwks; k++) {
+    const jwks_file *f = &o->jwks[k];
+    bool used = false;
+    for (uint64_t i = 0; i < n && !used; i++) {
+      zt_jwks_info info;
+      used = zt_snapshot_jwks(snap, i, &info) == ZT_OK &&
+             info.uri_len == f->uri_len &&
+             memcmp(info.uri, f->uri, f->uri_len) == 0;
+    }
+    if (!used)
+      fprintf(stderr,
+              "ztauth: warning: --jwks %.*s: no RequestAuthentication uses "
+              "this jwksUri\n",
+              (int)f->uri_len, f->uri);
+  }
+}
+
 /* Loads the policies as a host does: all or nothing. */
 static zt_engine *load(check_opts *o, zt_snapshot **snap) {
   zt_engine *engine;
@@ -194,6 +285,11 @@ static zt_engine *load(check_opts *o, zt_snapshot **snap) {
   zt_config_free(cfg);
   if (!opened)
     return NULL;
+  if (!supply_jwks(o, engine)) {
+    zt_loader_free(loader);
+    zt_engine_free(engine);
+    return NULL;
+  }
   for (int i = 0; i < o->npaths; i++)
     (void)zt_loader_add_path(loader, o->paths[i], strlen(o->paths[i]), &d);
   int rc = zt_engine_commit(engine, loader, &d);
@@ -207,6 +303,7 @@ static zt_engine *load(check_opts *o, zt_snapshot **snap) {
     zt_engine_free(engine);
     return NULL;
   }
+  warn_jwks(o, *snap);
   return engine;
 }
 
@@ -327,6 +424,9 @@ int cmd_check(int argc, char **argv) {
   int rc = parse_args(&o, argc, argv);
   if (rc == CLI_OK)
     rc = supported(&o) ? run(&o) : CLI_USAGE;
+  for (int i = 0; i < o.njwks; i++)
+    free(o.jwks[i].text);
+  free(o.jwks);
   free(o.paths);
   return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "request.h"
@@ -16,10 +17,18 @@ typedef struct tap {
   int n, failed;
 } tap;
 
+/* The engine clock of a file: its `now`, a case's own `now`, or the real
+ * time when neither is given. */
+typedef struct test_clock {
+  bool fixed;
+  int64_t now;
+} test_clock;
+
 /* One test file, checked before anything runs. */
 typedef struct test_file {
   const char *path;
-  const value *mesh, *options, *policies, *cases;
+  const value *mesh, *options, *policies, *cases, *jwks, *now;
+  test_clock clock;
 } test_file;
 
 /* Diagnostics gathered for the "# " lines under a "not ok". */
@@ -127,14 +136,39 @@ static bool member(notes *n, const test_file *f, const value *obj,
   return true;
 }
 
+/* `now`: Unix seconds, an integer. */
+static bool check_now(notes *n, const test_file *f, const value *now) {
+  if (!now || value_is_int(now, 0, INT64_C(253402300799)))
+    return true;
+  return file_error(n, f, now,
+                    "\"now\": expected Unix seconds (an integer, 0 or more)");
+}
+
 static bool check_case(notes *n, const test_file *f, const value *c) {
-  static const char *const keys[] = {"name", "request", "expect", NULL};
+  static const char *const keys[] = {"name", "request", "expect", "now", NULL};
   const value *v;
   if (c->kind != V_OBJECT)
     return file_error(n, f, c, "a case must be a mapping");
   return known(c, keys, n, f) && member(n, f, c, "name", V_STRING, true, &v) &&
          member(n, f, c, "request", V_OBJECT, true, &v) &&
-         member(n, f, c, "expect", V_OBJECT, true, &v);
+         member(n, f, c, "expect", V_OBJECT, true, &v) &&
+         member(n, f, c, "now", V_NUMBER, false, &v) && check_now(n, f, v);
+}
+
+/* `jwks`: {URI: document}, the document as JSON text or as a mapping. */
+static bool check_jwks(notes *n, const test_file *f) {
+  for (size_t i = 0; f->jwks && i < f->jwks->n; i++) {
+    const vmember *m = &f->jwks->members[i];
+    if (m->name_len == 0 ||
+        (m->v->kind != V_STRING && m->v->kind != V_OBJECT)) {
+      note(n,
+           "%s:%u:%u: error: jwks: expected URI: JWKS (JSON text or a "
+           "mapping)\n",
+           f->path, m->line, m->col);
+      return false;
+    }
+  }
+  return true;
 }
 
 static bool check_options(notes *n, const test_file *f) {
@@ -162,8 +196,9 @@ static bool check_options(notes *n, const test_file *f) {
 }
 
 static bool check_file(notes *n, test_file *f, const value *root) {
-  static const char *const keys[] = {"description", "mesh",  "options",
-                                     "policies",    "cases", NULL};
+  static const char *const keys[] = {"description", "mesh", "options",
+                                     "policies",    "jwks", "now",
+                                     "cases",       NULL};
   const value *v;
   if (root->kind != V_OBJECT)
     return file_error(n, f, root, "a test file is one mapping");
@@ -172,8 +207,10 @@ static bool check_file(notes *n, test_file *f, const value *root) {
       !member(n, f, root, "mesh", V_STRING, false, &f->mesh) ||
       !member(n, f, root, "options", V_OBJECT, false, &f->options) ||
       !member(n, f, root, "policies", V_STRING, false, &f->policies) ||
+      !member(n, f, root, "jwks", V_OBJECT, false, &f->jwks) ||
+      !member(n, f, root, "now", V_NUMBER, false, &f->now) ||
       !member(n, f, root, "cases", V_ARRAY, true, &f->cases) ||
-      !check_options(n, f))
+      !check_options(n, f) || !check_jwks(n, f) || !check_now(n, f, f->now))
     return false;
   for (size_t i = 0; i < f->cases->n; i++)
     if (!check_case(n, f, f->cases->items[i]))
@@ -232,7 +269,12 @@ static void block_hint(notes *n, const test_file *f, const char *key,
          f->path, key, key, block->line + 1);
 }
 
-static zt_config *configure(notes *n, const test_file *f) {
+static int64_t test_now(void *ctx) {
+  const test_clock *c = ctx;
+  return c->fixed ? c->now : (int64_t)time(NULL);
+}
+
+static zt_config *configure(notes *n, test_file *f) {
   zt_config *cfg = NULL;
   if (zt_config_new(&cfg, NULL) != ZT_OK) {
     note(n, "ztauth: out of memory\n");
@@ -249,7 +291,8 @@ static zt_config *configure(notes *n, const test_file *f) {
     zt_config_free(cfg);
     return NULL;
   }
-  if (!apply_options(n, f, cfg)) {
+  if (!apply_options(n, f, cfg) ||
+      zt_config_set_clock(cfg, test_now, &f->clock) != ZT_OK) {
     zt_config_free(cfg);
     return NULL;
   }
@@ -274,9 +317,30 @@ static int load_policies(notes *n, const test_file *f, zt_engine *engine,
   return rc;
 }
 
+/* The file's key sets for jwksUri, before its policies are committed. */
+static bool supply_jwks(notes *n, const test_file *f, zt_engine *engine) {
+  for (size_t i = 0; f->jwks && i < f->jwks->n; i++) {
+    const vmember *m = &f->jwks->members[i];
+    vbuf text = {0};
+    if (m->v->kind == V_STRING)
+      vbuf_add(&text, m->v->s, m->v->len);
+    else
+      value_write(&text, m->v, false);
+    zt_diag d;
+    int rc = zt_engine_set_jwks(engine, m->name, m->name_len,
+                                text.p ? text.p : "", text.len, &d);
+    vbuf_free(&text);
+    if (rc != ZT_OK) {
+      note(n, "%s:%u:%u: error: jwks: %s\n", f->path, m->line, m->col,
+           d.message);
+      return false;
+    }
+  }
+  return true;
+}
+
 /* A fresh engine holding the file's policies, or NULL (problems noted). */
-static zt_engine *open_engine(notes *n, const test_file *f,
-                              zt_snapshot **snap) {
+static zt_engine *open_engine(notes *n, test_file *f, zt_snapshot **snap) {
   zt_engine *engine = NULL;
   zt_loader *loader = NULL;
   zt_config *cfg = configure(n, f);
@@ -284,12 +348,14 @@ static zt_engine *open_engine(notes *n, const test_file *f,
   zt_config_free(cfg);
   if (!opened)
     return NULL;
-  int rc = load_policies(n, f, engine, loader);
+  bool keys = supply_jwks(n, f, engine);
+  int rc = keys ? load_policies(n, f, engine, loader) : ZT_ESCHEMA;
   if (rc == ZT_OK)
     rc = zt_engine_acquire(engine, snap);
   zt_loader_free(loader);
   if (rc != ZT_OK) {
-    note(n, "%s: error: policies not loaded: %s\n", f->path, zt_strerror(rc));
+    if (keys)
+      note(n, "%s: error: policies not loaded: %s\n", f->path, zt_strerror(rc));
     zt_engine_free(engine);
     return NULL;
   }
@@ -306,10 +372,9 @@ static void write_value(notes *n, const value *v) {
 
 static bool result_member(const char *name) {
   static const char *const names[] = {
-      "decision", "status",    "reason",
-      "policy",   "principal", "request_principal",
-      "audit",    "dry_run",   "headers",
-      "provider", NULL};
+      "decision",          "status",   "reason",  "policy",  "principal",
+      "request_principal", "audit",    "dry_run", "headers", "message",
+      "response_headers",  "provider", NULL};
   for (const char *const *k = names; *k; k++)
     if (strcmp(*k, name) == 0)
       return true;
@@ -317,7 +382,7 @@ static bool result_member(const char *name) {
 }
 
 /* Compares the members expect names; an optional member that is absent
- * (provider) compares as null. */
+ * (message, response_headers, provider) compares as null. */
 static bool compare(notes *n, vpool *p, const value *expect,
                     const value *result) {
   bool ok = true;
@@ -350,9 +415,14 @@ static void explain(notes *n, const value *result, const value *trace) {
     note(n, "trace: %.*s\n", (int)trace->items[i]->len, trace->items[i]->s);
 }
 
-static void run_case(tap *t, notes *n, vpool *p, const test_file *f,
-                     const value *c, const zt_snapshot *snap) {
+static void run_case(tap *t, notes *n, vpool *p, test_file *f, const value *c,
+                     const zt_snapshot *snap) {
   const value *name = value_get(c, "name");
+  const value *now = value_get(c, "now");
+  if (!now)
+    now = f->now;
+  f->clock.fixed = now != NULL;
+  f->clock.now = now ? (int64_t)now->num : 0;
   cli_error e;
   cli_request *r = cli_request_build(p, value_get(c, "request"), &e);
   bool ok = false;

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "request.h"
@@ -431,7 +432,11 @@ static value *principal(const cli_request *r) {
   return value_str(r->pool, id.ptr, id.len);
 }
 
+/* The verified token's "iss/sub"; with jwt_claims (authentication skipped,
+ * the host verified the token) the iss and sub of those claims. */
 static value *request_principal(const cli_request *r) {
+  if (r->out_principal)
+    return r->out_principal;
   const value *iss = value_get(r->claims, "iss");
   const value *sub = value_get(r->claims, "sub");
   if (!iss || !sub || iss->kind != V_STRING || sub->kind != V_STRING)
@@ -454,15 +459,114 @@ static value *dry_run(vpool *p, const zt_decision *d) {
   return o;
 }
 
-/* RequestAuthentication outputs come with JWT validation; none yet. */
-static value *header_changes(vpool *p) {
+/* ---- RequestAuthentication outputs ---------------------------------- */
+
+static vmember *find_member(value *o, const char *name, size_t len) {
+  for (size_t i = 0; i < o->n; i++)
+    if (o->members[i].name_len == len &&
+        memcmp(o->members[i].name, name, len) == 0)
+      return &o->members[i];
+  return NULL;
+}
+
+static void remove_header(cli_request *r, const char *name, size_t len) {
+  for (size_t i = 0; i < r->out_remove->n; i++) {
+    const value *v = r->out_remove->items[i];
+    if (v->len == len && memcmp(v->s, name, len) == 0)
+      return;
+  }
+  value_push(r->pool, r->out_remove, value_str(r->pool, name, len));
+}
+
+/* Sets replace: the last value given for a name is the one forwarded. */
+static void set_header(cli_request *r, const char *name, size_t len, value *v) {
+  vmember *m = find_member(r->out_set, name, len);
+  if (m)
+    m->v = v;
+  else
+    value_setn(r->pool, r->out_set, vpool_strdup(r->pool, name, len), len, v);
+}
+
+/* A reply header given twice becomes an array of its values. */
+static void reply_header(cli_request *r, const char *name, size_t len,
+                         value *v) {
+  vmember *m = find_member(r->out_reply, name, len);
+  if (!m) {
+    value_setn(r->pool, r->out_reply, vpool_strdup(r->pool, name, len), len, v);
+    return;
+  }
+  if (m->v->kind != V_ARRAY) {
+    value *a = value_new(r->pool, V_ARRAY);
+    value_push(r->pool, a, m->v);
+    m->v = a;
+  }
+  value_push(r->pool, m->v, v);
+}
+
+static void on_output(void *ctx, uint32_t op, const char *name, size_t name_len,
+                      const char *val, size_t val_len) {
+  cli_request *r = ctx;
+  value *v = value_str(r->pool, val ? val : "", val ? val_len : 0);
+  if (!name)
+    name_len = 0;
+  switch (op) {
+  case ZT_OUT_REMOVE_HEADER:
+    remove_header(r, name, name_len);
+    break;
+  case ZT_OUT_SET_HEADER:
+    set_header(r, name, name_len, v);
+    break;
+  case ZT_OUT_RESPONSE_HEADER:
+    reply_header(r, name, name_len, v);
+    break;
+  case ZT_OUT_REQUEST_PRINCIPAL:
+    r->out_principal = v;
+    break;
+  default: /* an operation this example does not know yet */
+    break;
+  }
+}
+
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  return c ? c : (an > bn) - (an < bn);
+}
+
+static int cmp_items(const void *a, const void *b) {
+  const value *x = *(const value *const *)a, *y = *(const value *const *)b;
+  return cmp_bytes(x->s, x->len, y->s, y->len);
+}
+
+static int cmp_members(const void *a, const void *b) {
+  const vmember *x = a, *y = b;
+  return cmp_bytes(x->name, x->name_len, y->name, y->name_len);
+}
+
+/* Names in byte order: the result does not depend on the order the
+ * library reports them in. */
+static void sort_names(value *v) {
+  if (v->kind == V_ARRAY && v->n > 1)
+    qsort(v->items, v->n, sizeof(*v->items), cmp_items);
+  else if (v->kind == V_OBJECT && v->n > 1)
+    qsort(v->members, v->n, sizeof(*v->members), cmp_members);
+}
+
+/* What the host must change in the request it forwards: only for a
+ * request that goes upstream; the members are always there. */
+static value *header_changes(const cli_request *r, const zt_decision *d) {
+  vpool *p = r->pool;
   value *o = value_new(p, V_OBJECT);
-  value_set(p, o, "set", value_new(p, V_OBJECT));
-  value_set(p, o, "remove", value_new(p, V_ARRAY));
+  bool allowed = d->decision == ZT_DECISION_ALLOW;
+  value *set = allowed ? r->out_set : value_new(p, V_OBJECT);
+  value *remove = allowed ? r->out_remove : value_new(p, V_ARRAY);
+  sort_names(set);
+  sort_names(remove);
+  value_set(p, o, "set", set);
+  value_set(p, o, "remove", remove);
   return o;
 }
 
-static value *result(const cli_request *r, const zt_decision *d) {
+static value *result(cli_request *r, const zt_decision *d) {
   vpool *p = r->pool;
   value *o = value_new(p, V_OBJECT);
   value_set(p, o, "decision", decision_name(p, d->decision));
@@ -473,7 +577,13 @@ static value *result(const cli_request *r, const zt_decision *d) {
   value_set(p, o, "request_principal", request_principal(r));
   value_set(p, o, "audit", value_bool(p, d->audit != 0));
   value_set(p, o, "dry_run", dry_run(p, d));
-  value_set(p, o, "headers", header_changes(p));
+  value_set(p, o, "headers", header_changes(r, d));
+  if (d->decision != ZT_DECISION_ALLOW)
+    value_set(p, o, "message", value_cstr(p, d->message ? d->message : ""));
+  if (r->out_reply->n) {
+    sort_names(r->out_reply);
+    value_set(p, o, "response_headers", r->out_reply);
+  }
   if (d->provider.len)
     value_set(p, o, "provider", value_str(p, d->provider.ptr, d->provider.len));
   return o;
@@ -484,6 +594,12 @@ value *cli_request_decide(cli_request *r, const zt_snapshot *snap) {
   memset(&d, 0, sizeof(d));
   r->req.trace = r->trace ? on_trace : NULL;
   r->req.trace_ctx = r;
+  r->out_set = value_new(r->pool, V_OBJECT);
+  r->out_remove = value_new(r->pool, V_ARRAY);
+  r->out_reply = value_new(r->pool, V_OBJECT);
+  r->out_principal = NULL;
+  r->req.output = on_output;
+  r->req.output_ctx = r;
   /* A failure still fills d with a DENY and a reason naming it. */
   (void)zt_decide(snap, &r->req, &d);
   return result(r, &d);

@@ -18,7 +18,13 @@ typedef struct cli_request {
   const value *custom; /* simulated CUSTOM provider answers, or NULL */
   const value *claims; /* jwt_claims, or NULL */
   value *trace;        /* the trace lines, when asked for before deciding */
-  vpool *pool;         /* owns everything req points to */
+  /* What request authentication asked of the host during the last
+   * decision (zt_request.output): request headers to set (an object) and
+   * to remove (an array), headers of the local reply (an object), and the
+   * verified token's "iss/sub" (NULL when none). */
+  value *out_set, *out_remove, *out_reply;
+  value *out_principal;
+  vpool *pool; /* owns everything req points to */
 } cli_request;
 
 /* Builds a request (in the pool) from a request object; its zt_str point

@@ -124,7 +124,23 @@ const cli_switch cli_switches[CLI_SWITCHES] = {
     {ZT_OPT_TRUSTED_PROXIES, "trusted-proxies", "trustedProxies", "0..64"},
     {ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS, "multiple-custom-providers",
      "multipleCustomProviders", "true|false"},
+    {ZT_OPT_JWT_CLOCK_SKEW, "jwt-clock-skew", "jwtClockSkew",
+     "seconds 0..86400"},
+    {ZT_OPT_JWT_FAILURE_STATUS, "jwt-failure-status", "jwtFailureStatus",
+     "0 (401, 403 for a wrong audience) or a status 400..599"},
 };
+
+/* A decimal number within [lo, hi], nothing else. */
+static bool number_in(const char *text, uint64_t lo, uint64_t hi,
+                      uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(text, &end, 10);
+  if (text[0] < '0' || text[0] > '9' || *end || errno || n < lo || n > hi)
+    return false;
+  *out = n;
+  return true;
+}
 
 /* The words mean what Istio's own settings say: which data plane applies L4
  * rules, how requestPrincipals split, numTrustedProxies. */
@@ -134,16 +150,21 @@ bool cli_switch_value(uint32_t id, const char *text, uint64_t *out) {
       [ZT_OPT_REQUEST_PRINCIPAL_SPLIT] = {"string", "split"},
       [ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS] = {"false", "true"},
   };
-  if (id == ZT_OPT_TRUSTED_PROXIES) {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end || errno || n > 64)
+  uint64_t n;
+  switch (id) {
+  case ZT_OPT_TRUSTED_PROXIES:
+    return number_in(text, 0, 64, out);
+  case ZT_OPT_JWT_CLOCK_SKEW:
+    return number_in(text, 0, 86400, out);
+  case ZT_OPT_JWT_FAILURE_STATUS:
+    if (!number_in(text, 0, 599, &n) || (n != 0 && n < 400))
       return false;
     *out = n;
     return true;
+  default:
+    break;
   }
-  for (uint64_t v = 0; id < CLI_SWITCHES && v < 2; v++) {
+  for (uint64_t v = 0; id < sizeof(words) / sizeof(words[0]) && v < 2; v++) {
     if (words[id][v] && strcmp(text, words[id][v]) == 0) {
       *out = v;
       return true;

@@ -36,7 +36,7 @@ static int count(const zt_json_doc *doc, const char *value,
   for (uint32_t i = 0; i < depth; i++)
     p[i] = (zt_str){path[i], strlen(path[i])};
   want w = {value, 0};
-  assert_false(zt_claims_any(doc, p, depth, collect, &w, present));
+  assert_false(zt_claims_any(doc, p, depth, NULL, 0, collect, &w, present));
   return w.hits;
 }
 
@@ -45,6 +45,30 @@ static bool accept_all(void *ctx, const char *s, size_t n) {
   (void)s;
   (void)n;
   return true;
+}
+
+/* A rule's spaceDelimitedClaims split top-level claims beyond scope and
+ * permission, and only for the decision they are passed to. */
+static void test_extra_space_delimited(void **state) {
+  (void)state;
+  static const char text[] =
+      "{\"roles\":\"admin ops\",\"n\":{\"roles\":\"a b\"}}";
+  zt_json_tok toks[16];
+  char buf[sizeof(text)];
+  zt_json_doc doc;
+  zt_json_doc_init(&doc, toks, 16, buf, sizeof(buf));
+  assert_int_equal(zt_json_parse(&doc, text, strlen(text), NULL, NULL), ZT_OK);
+  zt_str roles = {"roles", 5};
+  zt_str nested[2] = {{"n", 1}, {"roles", 5}};
+  want w = {"ops", 0};
+  bool present;
+  zt_claims_any(&doc, &roles, 1, NULL, 0, collect, &w, &present);
+  assert_int_equal(w.hits, 0);
+  zt_claims_any(&doc, &roles, 1, &roles, 1, collect, &w, &present);
+  assert_int_equal(w.hits, 1);
+  w = (want){"b", 0};
+  zt_claims_any(&doc, nested, 2, &roles, 1, collect, &w, &present);
+  assert_int_equal(w.hits, 0); /* only top-level claims are split */
 }
 
 static void test_claim_paths(void **state) {
@@ -79,23 +103,25 @@ static void test_claim_paths(void **state) {
   assert_true(present);
   /* Numbers, booleans, null and objects hold no strings. */
   zt_str p = {"num", 3};
-  assert_false(zt_claims_any(&doc, &p, 1, accept_all, NULL, &present));
+  assert_false(zt_claims_any(&doc, &p, 1, NULL, 0, accept_all, NULL, &present));
   assert_true(present);
   p = (zt_str){"flag", 4};
-  assert_false(zt_claims_any(&doc, &p, 1, accept_all, NULL, &present));
+  assert_false(zt_claims_any(&doc, &p, 1, NULL, 0, accept_all, NULL, &present));
   p = (zt_str){"nil", 3};
-  assert_false(zt_claims_any(&doc, &p, 1, accept_all, NULL, &present));
+  assert_false(zt_claims_any(&doc, &p, 1, NULL, 0, accept_all, NULL, &present));
   p = (zt_str){"n", 1};
-  assert_false(zt_claims_any(&doc, &p, 1, accept_all, NULL, &present));
+  assert_false(zt_claims_any(&doc, &p, 1, NULL, 0, accept_all, NULL, &present));
   p = (zt_str){"missing", 7};
-  assert_false(zt_claims_any(&doc, &p, 1, accept_all, NULL, &present));
+  assert_false(zt_claims_any(&doc, &p, 1, NULL, 0, accept_all, NULL, &present));
   assert_false(present);
   zt_str deep[2] = {{"sub", 3}, {"x", 1}};
-  assert_false(zt_claims_any(&doc, deep, 2, accept_all, NULL, &present));
+  assert_false(
+      zt_claims_any(&doc, deep, 2, NULL, 0, accept_all, NULL, &present));
   assert_false(present);
-  assert_false(zt_claims_any(&doc, NULL, 0, accept_all, NULL, &present));
+  assert_false(
+      zt_claims_any(&doc, NULL, 0, NULL, 0, accept_all, NULL, &present));
   p = (zt_str){"sub", 3};
-  assert_true(zt_claims_any(&doc, &p, 1, accept_all, NULL, &present));
+  assert_true(zt_claims_any(&doc, &p, 1, NULL, 0, accept_all, NULL, &present));
   assert_true(zt_claims_space_delimited("scope", 5));
   assert_true(zt_claims_space_delimited("permission", 10));
   assert_false(zt_claims_space_delimited("scopes", 6));
@@ -104,6 +130,7 @@ static void test_claim_paths(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_claim_paths),
+      cmocka_unit_test(test_extra_space_delimited),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
