@@ -42,7 +42,7 @@ fi
 # ThreadSanitizer over the suites that run threads (snapshot swaps).
 if CC=clang setup build-tsan -Dtests=enabled -Db_sanitize=thread \
     -Db_lundef=false; then
-  run tsan build-tsan engine
+  run tsan build-tsan engine jwtcache reqauthn
 else
   echo "thread sanitizer build failed"; status=1
 fi
