@@ -1,6 +1,7 @@
 /* The value parsers (IP/CIDR, ports, durations, timestamps, names, path
  * templates, patterns) and the request-path readers (path normalization,
- * template matching, X-Forwarded-For, principals) on arbitrary bytes, with
+ * template matching, X-Forwarded-For, principals, token extraction from
+ * headers, query parameters and cookies) on arbitrary bytes, with
  * their invariants: a parsed address formats and parses back to itself, a
  * CIDR contains its own address, a port is at most 65535, a normalized
  * path fits its buffer and normalizes to itself. */
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "ipaddr.h"
+#include "jwt_extract.h"
 #include "pathnorm.h"
 #include "pathtpl.h"
 #include "principal.h"
@@ -82,6 +84,47 @@ static void check_request_values(const char *s, size_t n) {
                               n - half - (n - half) / 2);
 }
 
+typedef struct span {
+  const char *lo, *hi; /* tokens must lie inside [lo, hi) or the buffer */
+  const char *buf;
+} span;
+
+/* A token is never empty and lies inside the value it came from (or, for
+ * a decoded parameter, inside the decoding buffer). */
+static bool token_inside(void *ctx, zt_str t) {
+  const span *sp = ctx;
+  bool in_value = t.ptr >= sp->lo && t.ptr + t.len <= sp->hi;
+  bool in_buf =
+      t.ptr >= sp->buf && t.ptr + t.len <= sp->buf + ZT_EXTRACT_PARAM_MAX;
+  if (t.len == 0 || (!in_value && !in_buf))
+    abort();
+  return true;
+}
+
+/* The same bytes as a header value, a cookie header and a path. */
+static void check_extract(const char *s, size_t n) {
+  static char buf[ZT_EXTRACT_PARAM_MAX];
+  zt_kv kv[2] = {{{"authorization", 13}, {s, n}}, {{"cookie", 6}, {s, n}}};
+  zt_headers h = {kv, 2};
+  zt_request req;
+  memset(&req, 0, sizeof(req));
+  req.header = zt_headers_get;
+  req.header_ctx = &h;
+  req.path = (zt_str){s, n};
+  span sp = {s, s + n, buf};
+  static const zt_tokloc locs[] = {
+      {ZT_LOC_HEADER, true, {"authorization", 13}, {"Bearer ", 7}},
+      {ZT_LOC_HEADER, false, {"authorization", 13}, {NULL, 0}},
+      {ZT_LOC_PARAM, false, {"access_token", 12}, {NULL, 0}},
+      {ZT_LOC_COOKIE, false, {"c", 1}, {NULL, 0}},
+  };
+  for (size_t i = 0; i < sizeof(locs) / sizeof(locs[0]); i++) {
+    int rc = zt_extract(&locs[i], &req, token_inside, &sp, buf);
+    if (rc != ZT_OK && !(rc == ZT_ELIMIT && locs[i].kind == ZT_LOC_PARAM))
+      abort();
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *s = (const char *)data;
   const char *why;
@@ -106,5 +149,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_template(s, size);
   check_pathnorm(s, size);
   check_request_values(s, size);
+  check_extract(s, size);
   return 0;
 }
