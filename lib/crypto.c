@@ -27,8 +27,9 @@
 #include "alloc.h"
 #include "b64url.h"
 
-/* ---- mbedTLS 2.28 / 3.x ---------------------------------------------------
- * 2.28 names the int-returning hash functions *_ret (the plain names are
+/* ---- mbedTLS 2.28 / 3.x -------------------------------------------------- */
+
+/* 2.28 names the int-returning hash functions *_ret (the plain names are
  * deprecated void functions there); 3.0 removed the suffix. */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define zt_sha256_starts mbedtls_sha256_starts
@@ -163,7 +164,7 @@ bool zt_digest(zt_hash_id h, const void *msg, size_t len,
   return hash_parts(h, &msg, &len, 1, out);
 }
 
-/* ---- HMAC (RFC 2104) ------------------------------------------------------ */
+/* ---- HMAC (RFC 2104) ----------------------------------------------------- */
 
 /* The hash states after the inner and outer padded key. */
 typedef struct hmac_state {
@@ -213,8 +214,7 @@ static bool hmac_run(zt_hash_id h, const hmac_state *st, const void *msg,
   hash_free(h, &c);
   hash_init(h, &c);
   hash_clone(h, &c, &st->outer);
-  ok = ok && hash_update(h, &c, ih, zt_hash_size(h)) &&
-       hash_finish(h, &c, out);
+  ok = ok && hash_update(h, &c, ih, zt_hash_size(h)) && hash_finish(h, &c, out);
   hash_free(h, &c);
   zt_secure_zero(ih, sizeof ih);
   return ok;
@@ -225,12 +225,13 @@ bool zt_hmac(zt_hash_id h, const void *key, size_t key_len, const void *msg,
   hmac_state st;
   if (!hash_ok(h) || (!key && key_len) || (!msg && len))
     return false;
-  bool ok = hmac_prekey(h, key, key_len, &st) && hmac_run(h, &st, msg, len, out);
+  bool ok =
+      hmac_prekey(h, key, key_len, &st) && hmac_run(h, &st, msg, len, out);
   hmac_state_free(h, &st);
   return ok;
 }
 
-/* ---- Key objects ------------------------------------------------------------ */
+/* ---- Key objects --------------------------------------------------------- */
 
 struct zt_ec_group {
   mbedtls_ecp_group grp;
@@ -356,8 +357,9 @@ size_t zt_pubkey_bits(const zt_pubkey *key) {
   case ZT_KEY_RSA:
     return key->u.rsa.bits;
   case ZT_KEY_EC:
-    return key->u.ec.g->crv == ZT_CURVE_P521 ? 521
-                                             : field_bytes(key->u.ec.g->crv) * 8;
+    return key->u.ec.g->crv == ZT_CURVE_P521
+               ? 521
+               : field_bytes(key->u.ec.g->crv) * 8;
   case ZT_KEY_HMAC:
     return key->u.hmac.len * 8;
   case ZT_KEY_ED25519:
@@ -435,12 +437,13 @@ const char *zt_import_rc_text(zt_import_rc rc) {
   return text[rc];
 }
 
-/* ---- RSA import ----------------------------------------------------------- */
+/* ---- RSA import ---------------------------------------------------------- */
 
 /* Checks the policy on N and E (already in k), then fills RR with one
  * exponentiation: mbedtls_mpi_exp_mod() computes RR when it is empty and
  * only reads it afterwards (its documented contract), so verifications
- * sharing the key never write it. */
+ * sharing the key never write it. RR depends on N alone: the exponent 1
+ * keeps the warm-up to the cost of RR itself. */
 static zt_import_rc rsa_finish(rsa_key *k) {
   size_t bits = mbedtls_mpi_bitlen(&k->n);
   size_t ebits = mbedtls_mpi_bitlen(&k->e);
@@ -455,13 +458,17 @@ static zt_import_rc rsa_finish(rsa_key *k) {
     return ZT_IMPORT_RSA_BAD_EXPONENT;
   k->bits = bits;
   k->len = (bits + 7) / 8;
-  mbedtls_mpi two, x;
+  mbedtls_mpi two, one, x;
   mbedtls_mpi_init(&two);
+  mbedtls_mpi_init(&one);
   mbedtls_mpi_init(&x);
   int ret = mbedtls_mpi_lset(&two, 2);
   if (ret == 0)
-    ret = mbedtls_mpi_exp_mod(&x, &two, &k->e, &k->n, &k->rr);
+    ret = mbedtls_mpi_lset(&one, 1);
+  if (ret == 0)
+    ret = mbedtls_mpi_exp_mod(&x, &two, &one, &k->n, &k->rr);
   mbedtls_mpi_free(&two);
+  mbedtls_mpi_free(&one);
   mbedtls_mpi_free(&x);
   return ret == 0 ? ZT_IMPORT_OK
                   : import_failure(ret, ZT_IMPORT_RSA_BAD_MODULUS);
@@ -479,11 +486,13 @@ zt_import_rc zt_pubkey_rsa(const zt_allocator *mem, const uint8_t *n,
   zt_import_rc rc = key_new(mem, ZT_KEY_RSA, &k);
   if (rc != ZT_IMPORT_OK)
     return rc;
+  /* read_binary refuses only what exceeds mbedTLS's MPI limit. */
   int ret = mbedtls_mpi_read_binary(&k->u.rsa.n, n, n_len);
-  if (ret == 0)
-    ret = mbedtls_mpi_read_binary(&k->u.rsa.e, e, e_len);
   if (ret != 0)
     return fail(k, out, import_failure(ret, ZT_IMPORT_RSA_TOO_LARGE));
+  ret = mbedtls_mpi_read_binary(&k->u.rsa.e, e, e_len);
+  if (ret != 0)
+    return fail(k, out, import_failure(ret, ZT_IMPORT_RSA_BAD_EXPONENT));
   rc = rsa_finish(&k->u.rsa);
   if (rc != ZT_IMPORT_OK)
     return fail(k, out, rc);
@@ -491,7 +500,7 @@ zt_import_rc zt_pubkey_rsa(const zt_allocator *mem, const uint8_t *n,
   return ZT_IMPORT_OK;
 }
 
-/* ---- EC import -------------------------------------------------------------- */
+/* ---- EC import ----------------------------------------------------------- */
 
 static mbedtls_ecp_group_id group_id(zt_ec_curve crv) {
   switch (crv) {
@@ -603,8 +612,7 @@ static zt_import_rc ec_import_point(const zt_allocator *mem,
 
 /* Writes big-endian v right-aligned in dst of flen bytes. Leading zero
  * bytes of v are dropped (JWK producers add or omit them). */
-static bool put_coord(uint8_t *dst, size_t flen, const uint8_t *v,
-                      size_t len) {
+static bool put_coord(uint8_t *dst, size_t flen, const uint8_t *v, size_t len) {
   while (len && *v == 0) {
     v++;
     len--;
@@ -636,7 +644,7 @@ zt_import_rc zt_pubkey_ec(const zt_allocator *mem, zt_ec_groups *groups,
   return ec_import_point(mem, groups, crv, pt, 1 + 2 * flen, out);
 }
 
-/* ---- HMAC and Ed25519 import ---------------------------------------------- */
+/* ---- HMAC and Ed25519 import --------------------------------------------- */
 
 /* Pre-keys one state per hash the key is long enough for. */
 zt_import_rc zt_pubkey_hmac(const zt_allocator *mem, const uint8_t *k,
@@ -661,6 +669,7 @@ zt_import_rc zt_pubkey_hmac(const zt_allocator *mem, const uint8_t *k,
     if (k_len < zt_hash_size((zt_hash_id)h))
       continue;
     hk->st[h - 1] = &hk->block[h - 1];
+    /* Hashing never fails on valid contexts; fail closed all the same. */
     if (!hmac_prekey((zt_hash_id)h, k, k_len, hk->st[h - 1]))
       return fail(key, out, ZT_IMPORT_NOMEM);
   }
@@ -688,7 +697,7 @@ zt_import_rc zt_pubkey_ed25519(const zt_allocator *mem, const uint8_t *x,
   return ZT_IMPORT_OK;
 }
 
-/* ---- DER ------------------------------------------------------------------- */
+/* ---- DER ----------------------------------------------------------------- */
 
 typedef struct span {
   const uint8_t *p;
@@ -730,23 +739,25 @@ static bool der_is(span d, const uint8_t *bytes, size_t n) {
   return d.n == n && memcmp(d.p, bytes, n) == 0;
 }
 
-/* OID contents (X.690 §8.19). */
+/* OID contents (X.690 §8.19): rsaEncryption 1.2.840.113549.1.1.1,
+ * id-ecPublicKey 1.2.840.10045.2.1, the named curves prime256v1
+ * 1.2.840.10045.3.1.7, secp384r1 1.3.132.0.34 and secp521r1 1.3.132.0.35,
+ * and id-Ed25519 1.3.101.112 (RFC 8410). */
 static const uint8_t oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                  0x0d, 0x01, 0x01, 0x01}; /* 1.2.840.113549.1.1.1 */
-static const uint8_t oid_ec[] = {0x2a, 0x86, 0x48, 0xce,
-                                 0x3d, 0x02, 0x01}; /* 1.2.840.10045.2.1 */
+                                  0x0d, 0x01, 0x01, 0x01};
+static const uint8_t oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 static const uint8_t oid_p256[] = {0x2a, 0x86, 0x48, 0xce,
-                                   0x3d, 0x03, 0x01, 0x07}; /* 1.2.840.10045.3.1.7 */
-static const uint8_t oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22}; /* 1.3.132.0.34 */
-static const uint8_t oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23}; /* 1.3.132.0.35 */
-static const uint8_t oid_ed25519[] = {0x2b, 0x65, 0x70}; /* 1.3.101.112 */
+                                   0x3d, 0x03, 0x01, 0x07};
+static const uint8_t oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+static const uint8_t oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+static const uint8_t oid_ed25519[] = {0x2b, 0x65, 0x70};
 
 /* What a SubjectPublicKeyInfo holds, found by our own reader (mbedTLS 2.28
  * does not know Ed25519). */
 typedef struct spki {
   zt_key_type type; /* ZT_KEY_NONE: another algorithm */
   zt_ec_curve crv;  /* EC: ZT_CURVE_NONE for another curve */
-  span key;          /* the BIT STRING's bits */
+  span key;         /* the BIT STRING's bits */
 } spki;
 
 static zt_ec_curve curve_of_oid(span oid) {
@@ -788,7 +799,7 @@ static bool spki_read(const uint8_t *p, size_t n, spki *out) {
   return true;
 }
 
-/* Parses span with mbedTLS, which must find a key of type want. */
+/* Parses der with mbedTLS, which must find a key of type want. */
 static zt_import_rc pk_parse(mbedtls_pk_context *pk, const uint8_t *der,
                              size_t len, mbedtls_pk_type_t want) {
   int ret = mbedtls_pk_parse_public_key(pk, der, len);
@@ -860,7 +871,7 @@ zt_import_rc zt_pubkey_from_spki(const zt_allocator *mem, zt_ec_groups *groups,
   }
 }
 
-/* ---- PEM -------------------------------------------------------------------- */
+/* ---- PEM ----------------------------------------------------------------- */
 
 static const char pem_begin[] = "-----BEGIN PUBLIC KEY-----";
 static const char pem_end[] = "-----END PUBLIC KEY-----";
@@ -936,7 +947,7 @@ zt_import_rc zt_pubkey_from_pem(const zt_allocator *mem, zt_ec_groups *groups,
   return rc;
 }
 
-/* ---- X.509 ------------------------------------------------------------------ */
+/* ---- X.509 --------------------------------------------------------------- */
 
 /* The SubjectPublicKeyInfo element of a certificate (RFC 5280 §4.1):
  * tbsCertificate's [0] version, serial, signature, issuer, validity and
@@ -978,7 +989,7 @@ zt_import_rc zt_pubkey_from_cert(const zt_allocator *mem, zt_ec_groups *groups,
   return zt_pubkey_from_spki(mem, groups, s.p, s.n, out);
 }
 
-/* ---- Verification ----------------------------------------------------------- */
+/* ---- Verification -------------------------------------------------------- */
 
 void zt_signed_input_init(zt_signed_input *in, const void *msg, size_t len) {
   in->msg = msg;
@@ -1010,11 +1021,11 @@ static bool rsa_public(const rsa_key *k, const uint8_t *sig, uint8_t *em) {
   mbedtls_mpi s, m;
   mbedtls_mpi_init(&s);
   mbedtls_mpi_init(&m);
-  bool ok = mbedtls_mpi_read_binary(&s, sig, k->len) == 0 &&
-            mbedtls_mpi_cmp_mpi(&s, &k->n) < 0 &&
-            mbedtls_mpi_exp_mod(&m, &s, &k->e, &k->n, (mbedtls_mpi *)&k->rr) ==
-                0 &&
-            mbedtls_mpi_write_binary(&m, em, k->len) == 0;
+  bool ok =
+      mbedtls_mpi_read_binary(&s, sig, k->len) == 0 &&
+      mbedtls_mpi_cmp_mpi(&s, &k->n) < 0 &&
+      mbedtls_mpi_exp_mod(&m, &s, &k->e, &k->n, (mbedtls_mpi *)&k->rr) == 0 &&
+      mbedtls_mpi_write_binary(&m, em, k->len) == 0;
   mbedtls_mpi_free(&s);
   mbedtls_mpi_free(&m);
   return ok;
@@ -1043,7 +1054,7 @@ static bool pkcs1_check(const uint8_t *em, size_t k, zt_hash_id h,
   size_t t_len = di_len + hlen;
   if (k < t_len + 11)
     return false;
-  unsigned diff = em[0] ^ 0x00;
+  unsigned diff = em[0];
   diff |= em[1] ^ 0x01u;
   for (size_t i = 2; i < k - t_len - 1; i++)
     diff |= em[i] ^ 0xffu;
@@ -1059,8 +1070,8 @@ static bool mgf1_xor(zt_hash_id h, const uint8_t *seed, size_t seed_len,
   uint8_t t[ZT_DIGEST_MAX];
   size_t hlen = zt_hash_size(h);
   for (uint32_t c = 0; (size_t)c * hlen < len; c++) {
-    uint8_t ctr[4] = {(uint8_t)(c >> 24), (uint8_t)(c >> 16),
-                      (uint8_t)(c >> 8), (uint8_t)c};
+    uint8_t ctr[4] = {(uint8_t)(c >> 24), (uint8_t)(c >> 16), (uint8_t)(c >> 8),
+                      (uint8_t)c};
     const void *p[2] = {seed, ctr};
     size_t n[2] = {seed_len, 4};
     if (!hash_parts(h, p, n, 2, t))
@@ -1168,6 +1179,7 @@ static zt_verify_rc ed25519_verify(const uint8_t pk[32],
 #else
   (void)pk;
   (void)in;
+  (void)sig;
   return ZT_VERIFY_NOT_IMPLEMENTED;
 #endif
 }
@@ -1194,9 +1206,9 @@ zt_verify_rc zt_pubkey_verify_input(const zt_pubkey *key, zt_alg alg,
   }
 }
 
-zt_verify_rc zt_pubkey_verify(const zt_pubkey *key, zt_alg alg,
-                              const void *msg, size_t msg_len,
-                              const uint8_t *sig, size_t sig_len) {
+zt_verify_rc zt_pubkey_verify(const zt_pubkey *key, zt_alg alg, const void *msg,
+                              size_t msg_len, const uint8_t *sig,
+                              size_t sig_len) {
   zt_signed_input in;
   zt_signed_input_init(&in, msg, msg_len);
   return zt_pubkey_verify_input(key, alg, &in, sig, sig_len);

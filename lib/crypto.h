@@ -116,10 +116,10 @@ typedef enum zt_import_rc {
   ZT_IMPORT_RSA_TOO_LARGE,   /* modulus > ZT_RSA_MAX_BITS */
   ZT_IMPORT_RSA_BAD_MODULUS, /* even modulus */
   ZT_IMPORT_RSA_BAD_EXPONENT,
-  ZT_IMPORT_EC_BAD_POINT,    /* not a point of the curve, or too long */
-  ZT_IMPORT_HMAC_TOO_SHORT,  /* fewer than ZT_HMAC_MIN_KEY bytes */
+  ZT_IMPORT_EC_BAD_POINT,   /* not a point of the curve, or too long */
+  ZT_IMPORT_HMAC_TOO_SHORT, /* fewer than ZT_HMAC_MIN_KEY bytes */
   ZT_IMPORT_ED25519_BAD_LENGTH,
-  ZT_IMPORT_CERT_BAD         /* an X.509 certificate that does not parse */
+  ZT_IMPORT_CERT_BAD /* an X.509 certificate that does not parse */
 } zt_import_rc;
 
 /* A short static English text for rc, e.g. "RSA modulus shorter than 2048
@@ -222,8 +222,8 @@ zt_verify_rc zt_pubkey_verify_input(const zt_pubkey *key, zt_alg alg,
                                     zt_signed_input *in, const uint8_t *sig,
                                     size_t sig_len);
 /* The same for a one-off message. */
-zt_verify_rc zt_pubkey_verify(const zt_pubkey *key, zt_alg alg,
-                              const void *msg, size_t msg_len,
-                              const uint8_t *sig, size_t sig_len);
+zt_verify_rc zt_pubkey_verify(const zt_pubkey *key, zt_alg alg, const void *msg,
+                              size_t msg_len, const uint8_t *sig,
+                              size_t sig_len);
 
 #endif

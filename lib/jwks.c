@@ -689,8 +689,8 @@ static int parse(zt_json_doc *doc, const zt_allocator *mem, const char *s,
   return rc == ZT_ESYNTAX ? ZT_OK : rc;
 }
 
-static int validate(const zt_allocator *mem, const char *s, size_t n,
-                    walk *w, zt_jwks_result *res) {
+static int validate(const zt_allocator *mem, const char *s, size_t n, walk *w,
+                    zt_jwks_result *res) {
   zt_json_doc doc;
   zt_json_val keys;
   bool parsed;

@@ -25,7 +25,7 @@ struct zt_keyset {
   zt_ec_groups groups; /* shared by the EC keys; freed after them */
 };
 
-/* ---- Life cycle ------------------------------------------------------------ */
+/* ---- Life cycle ---------------------------------------------------------- */
 
 static zt_keyset *ks_new(const zt_allocator *mem) {
   mem = mem ? mem : &zt_default_allocator;
@@ -80,7 +80,7 @@ nomem:
   return ZT_ENOMEM;
 }
 
-/* ---- Verdicts ---------------------------------------------------------------- */
+/* ---- Verdicts ------------------------------------------------------------ */
 
 /* How one key fared: rc ZT_ENOMEM stops the import; otherwise st (with a
  * static reason naming it) is ZT_JWKS_OK or the key's error. */
@@ -98,8 +98,8 @@ static verdict refused(zt_jwks_status st, const char *why) {
   return (verdict){ZT_OK, st, why};
 }
 
-/* The status an import failure gives a JWK of type kty or, with cert, a
- * certificate of the x509 map; NULL when the failure is not of that kind. */
+/* An RSA key outside the size or exponent policy, whatever its form (JWK,
+ * certificate, PEM); NULL for any other failure. */
 static const verdict *rsa_refusal(zt_import_rc rc) {
   static const verdict v[] = {
       {ZT_OK, ZT_JWKS_RSA_PARSE_ERROR,
@@ -124,6 +124,8 @@ static const verdict *rsa_refusal(zt_import_rc rc) {
   }
 }
 
+/* A certificate of the x509 map that fails: the anchor accepts RSA
+ * certificates only. */
 static verdict cert_refusal(zt_import_rc rc) {
   const verdict *r = rsa_refusal(rc);
   if (r)
@@ -137,6 +139,7 @@ static verdict cert_refusal(zt_import_rc rc) {
                  "x509 map certificate does not parse (JwksX509ParseError)");
 }
 
+/* A JWK of type kty that passed jwks.c's checks and failed import. */
 static verdict jwk_refusal(zt_jwk_kty kty, zt_import_rc rc) {
   const verdict *r = rsa_refusal(rc);
   if (r)
@@ -211,7 +214,7 @@ static verdict bind_alg(const zt_pubkey *pk, zt_jwk_text text, zt_alg *alg) {
   return accepted();
 }
 
-/* ---- JWK import --------------------------------------------------------------- */
+/* ---- JWK import ---------------------------------------------------------- */
 
 typedef struct bytes {
   uint8_t *p;
@@ -219,8 +222,7 @@ typedef struct bytes {
 } bytes;
 
 /* Decodes a member jwks.c has checked into a new buffer. */
-static zt_import_rc decode(const zt_allocator *mem, zt_jwk_text t,
-                           bytes *out) {
+static zt_import_rc decode(const zt_allocator *mem, zt_jwk_text t, bytes *out) {
   size_t cap = zt_b64url_decoded_len(t.len);
   out->n = 0;
   out->p = zt_alloc(mem, cap);
@@ -297,10 +299,9 @@ static zt_import_rc import_material(zt_keyset *ks, const zt_jwk *key,
 /* Imports one key of the walk; *pk is set when the verdict accepts it. */
 static verdict import_key(zt_keyset *ks, const zt_jwk *key, zt_pubkey **pk,
                           zt_alg *alg) {
-  zt_import_rc rc =
-      key->der ? zt_pubkey_from_cert(&ks->mem, &ks->groups, key->der,
-                                     key->der_len, pk)
-               : import_material(ks, key, pk);
+  zt_import_rc rc = key->der ? zt_pubkey_from_cert(&ks->mem, &ks->groups,
+                                                   key->der, key->der_len, pk)
+                             : import_material(ks, key, pk);
   *alg = ZT_ALG_NONE;
   if (rc == ZT_IMPORT_NOMEM)
     return (verdict){ZT_ENOMEM, ZT_JWKS_PARSE_ERROR, NULL};
@@ -355,7 +356,7 @@ int zt_keyset_from_jwks(const zt_allocator *mem, const char *s, size_t n,
   return ZT_OK;
 }
 
-/* ---- PEM import ------------------------------------------------------------------ */
+/* ---- PEM import ---------------------------------------------------------- */
 
 static zt_jwt_status pem_refusal(zt_import_rc rc) {
   if (rsa_refusal(rc))
@@ -403,21 +404,23 @@ int zt_keyset_from_pem(const zt_allocator *mem, const char *pem, size_t n,
       (unsigned)alg >= ZT_ALG_COUNT)
     return ZT_EINVAL;
   zt_keyset *ks = ks_new(mem);
-  if (!ks)
+  if (!ks) {
+    *status = ZT_JWKS_BIO_ALLOC_ERROR;
     return ZT_ENOMEM;
+  }
   zt_jwk_text k = {kid ? kid : "", kid_len};
   int rc = pem_into(ks, pem, n, k, alg, status);
   if (rc != ZT_OK || *status != ZT_JWT_OK) {
     ks_destroy(ks);
-    if (rc != ZT_OK)
-      *status = ZT_JWKS_PEM_BAD_BASE64;
+    if (rc != ZT_OK) /* the anchor's status for its allocation failure */
+      *status = ZT_JWKS_BIO_ALLOC_ERROR;
     return rc;
   }
   *out = ks;
   return ZT_OK;
 }
 
-/* ---- Verification ------------------------------------------------------------------ */
+/* ---- Verification -------------------------------------------------------- */
 
 /* jwt.md §1.4 with the strict alg binding of DECISIONS.md (keyset.h). */
 static bool key_matches(const ks_key *k, zt_alg alg, const char *kid,
@@ -430,10 +433,10 @@ static bool key_matches(const ks_key *k, zt_alg alg, const char *kid,
   return k->for_sig && zt_pubkey_can(k->pk, alg);
 }
 
-zt_jwt_status zt_keyset_verify(const zt_keyset *ks, zt_alg alg,
-                               const char *kid, size_t kid_len,
-                               const char *input, size_t input_len,
-                               const uint8_t *sig, size_t sig_len) {
+zt_jwt_status zt_keyset_verify(const zt_keyset *ks, zt_alg alg, const char *kid,
+                               size_t kid_len, const char *input,
+                               size_t input_len, const uint8_t *sig,
+                               size_t sig_len) {
   if (alg == ZT_ALG_NONE || (unsigned)alg >= ZT_ALG_COUNT ||
       (alg == ZT_ALG_EDDSA && !zt_crypto_has_eddsa()))
     return ZT_JWT_HEADER_NOT_IMPLEMENTED_ALG;

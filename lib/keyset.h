@@ -84,7 +84,8 @@ int zt_keyset_from_jwks(const zt_allocator *mem, const char *s, size_t n,
  * Returns ZT_OK when judged, with the anchor status in *status: ZT_JWT_OK
  * (and a new set in *out), ZT_JWKS_PEM_BAD_BASE64,
  * ZT_JWKS_PEM_NOT_IMPLEMENTED_KTY, ZT_JWKS_RSA_PARSE_ERROR, or a BadAlg
- * status for an alg that does not fit the key. ZT_ENOMEM when mem fails;
+ * status for an alg that does not fit the key. ZT_ENOMEM when mem fails (with
+ * ZT_JWKS_BIO_ALLOC_ERROR, the anchor's status for that);
  * ZT_EINVAL for NULL out or status, NULL text with n > 0, NULL kid with
  * kid_len > 0, or an alg outside zt_alg.
  */
@@ -113,9 +114,9 @@ uint32_t zt_keyset_size(const zt_keyset *ks);
  * Thread-safe and lock-free on a shared set; allocates nothing through the
  * set's allocator.
  */
-zt_jwt_status zt_keyset_verify(const zt_keyset *ks, zt_alg alg,
-                               const char *kid, size_t kid_len,
-                               const char *input, size_t input_len,
-                               const uint8_t *sig, size_t sig_len);
+zt_jwt_status zt_keyset_verify(const zt_keyset *ks, zt_alg alg, const char *kid,
+                               size_t kid_len, const char *input,
+                               size_t input_len, const uint8_t *sig,
+                               size_t sig_len);
 
 #endif

@@ -153,8 +153,7 @@ typedef struct tally {
 } tally;
 
 /* A test's expected verdict against what verification said. */
-static void judge(const vfile *f, zt_json_val t, zt_verify_rc got,
-                  tally *tl) {
+static void judge(const vfile *f, zt_json_val t, zt_verify_rc got, tally *tl) {
   const char *result = str(&f->doc, t, "result", NULL);
   int64_t id = num(&f->doc, t, "tcId");
   if (strcmp(result, "valid") == 0) {
@@ -237,8 +236,8 @@ static void first_valid_verifies(const vfile *f, zt_json_val g,
 
 /* The group's key as SubjectPublicKeyInfo, DER and PEM, sharing groups. */
 static void check_spki_forms(const vfile *f, zt_json_val g,
-                             zt_ec_groups *groups, zt_alg alg,
-                             zt_key_type type, size_t bits) {
+                             zt_ec_groups *groups, zt_alg alg, zt_key_type type,
+                             size_t bits) {
   size_t dl, pl;
   uint8_t *der = hex_member(&f->doc, g, "publicKeyDer", &dl);
   const char *pem = str(&f->doc, g, "publicKeyPem", &pl);
@@ -257,7 +256,7 @@ static void check_spki_forms(const vfile *f, zt_json_val g,
   free(der);
 }
 
-/* ---- Digests --------------------------------------------------------------- */
+/* ---- Digests ------------------------------------------------------------- */
 
 static void expect_hex(const uint8_t *got, const char *hex) {
   size_t n;
@@ -309,7 +308,7 @@ static void test_hmac(void **state) {
   assert_false(zt_hmac(ZT_HASH_NONE, "k", 1, "m", 1, out));
 }
 
-/* ---- Wycheproof: ECDSA ------------------------------------------------------ */
+/* ---- Wycheproof: ECDSA --------------------------------------------------- */
 
 static zt_ec_curve curve_named(const char *crv) {
   if (strcmp(crv, "P-256") == 0)
@@ -387,11 +386,12 @@ static void test_wycheproof_es512(void **state) {
              98, 227, 81);
 }
 
-/* ---- Wycheproof: RSA --------------------------------------------------------- */
+/* ---- Wycheproof: RSA ----------------------------------------------------- */
 
 static zt_pubkey *rsa_jwk_key(const vfile *f, zt_json_val g) {
-  zt_json_val jwk = has(&f->doc, g, "keyJwk") ? member(&f->doc, g, "keyJwk")
-                                              : member(&f->doc, g, "publicKeyJwk");
+  zt_json_val jwk = has(&f->doc, g, "keyJwk")
+                        ? member(&f->doc, g, "keyJwk")
+                        : member(&f->doc, g, "publicKeyJwk");
   size_t nl, el;
   uint8_t *n = b64url_member(&f->doc, jwk, "n", &nl);
   uint8_t *e = b64url_member(&f->doc, jwk, "e", &el);
@@ -471,7 +471,7 @@ static void test_wycheproof_ps(void **state) {
   }
 }
 
-/* ---- Wycheproof: HMAC --------------------------------------------------------- */
+/* ---- Wycheproof: HMAC ---------------------------------------------------- */
 
 /*
  * Groups whose key is shorter than the hash, or whose tag is truncated, are
@@ -494,8 +494,8 @@ static void hmac_test(const vfile *f, zt_json_val t, zt_hash_id h,
   zt_import_rc rc = zt_pubkey_hmac(NULL, k, kl, &key);
   assert_int_equal(rc, kl < ZT_HMAC_MIN_KEY ? ZT_IMPORT_HMAC_TOO_SHORT
                                             : ZT_IMPORT_OK);
-  zt_verify_rc got = zt_pubkey_verify(key, alg_of(ZT_FAMILY_HMAC, h), msg, ml,
-                                      tag, tgl);
+  zt_verify_rc got =
+      zt_pubkey_verify(key, alg_of(ZT_FAMILY_HMAC, h), msg, ml, tag, tgl);
   if (jws_shape) {
     judge(f, t, got, tl);
   } else {
@@ -549,7 +549,7 @@ static void test_wycheproof_hs(void **state) {
   }
 }
 
-/* ---- Wycheproof: Ed25519 -------------------------------------------------------- */
+/* ---- Wycheproof: Ed25519 ------------------------------------------------- */
 
 static void test_wycheproof_eddsa(void **state) {
   (void)state;
@@ -588,7 +588,7 @@ static void test_wycheproof_eddsa(void **state) {
   vfile_close(&f);
 }
 
-/* ---- Hand-made keys ------------------------------------------------------------ */
+/* ---- Hand-made keys ------------------------------------------------------ */
 
 /* An odd modulus of exactly bits bits (not a real RSA modulus: import
  * checks sizes and parity, not factors). */
@@ -737,7 +737,7 @@ static void test_rsa_signature_shape(void **state) {
   known_free(&ks);
 }
 
-/* ---- ECDSA shapes ------------------------------------------------------------- */
+/* ---- ECDSA shapes -------------------------------------------------------- */
 
 typedef struct known_ec {
   zt_pubkey *key;
@@ -862,12 +862,14 @@ static void test_ec_import(void **state) {
   zt_pubkey_free(k2);
   /* Off the curve, on the wrong curve, too long, the point at (0, 0). */
   y[31] ^= 1;
-  assert_int_equal(zt_pubkey_ec(NULL, &groups, ZT_CURVE_P256, x, xl, y, yl, &k2),
-                   ZT_IMPORT_EC_BAD_POINT);
+  assert_int_equal(
+      zt_pubkey_ec(NULL, &groups, ZT_CURVE_P256, x, xl, y, yl, &k2),
+      ZT_IMPORT_EC_BAD_POINT);
   assert_null(k2);
   y[31] ^= 1;
-  assert_int_equal(zt_pubkey_ec(NULL, &groups, ZT_CURVE_P384, x, xl, y, yl, &k2),
-                   ZT_IMPORT_EC_BAD_POINT);
+  assert_int_equal(
+      zt_pubkey_ec(NULL, &groups, ZT_CURVE_P384, x, xl, y, yl, &k2),
+      ZT_IMPORT_EC_BAD_POINT);
   uint8_t x33[33] = {1};
   memcpy(x33 + 1, x, 32);
   assert_int_equal(
@@ -878,8 +880,9 @@ static void test_ec_import(void **state) {
       zt_pubkey_ec(NULL, &groups, ZT_CURVE_P256, x33, 33, y, yl, &k2),
       ZT_IMPORT_OK);
   zt_pubkey_free(k2);
-  assert_int_equal(zt_pubkey_ec(NULL, NULL, ZT_CURVE_P256, NULL, 0, NULL, 0, &k2),
-                   ZT_IMPORT_EC_BAD_POINT);
+  assert_int_equal(
+      zt_pubkey_ec(NULL, NULL, ZT_CURVE_P256, NULL, 0, NULL, 0, &k2),
+      ZT_IMPORT_EC_BAD_POINT);
   assert_int_equal(zt_pubkey_ec(NULL, NULL, ZT_CURVE_NONE, x, xl, y, yl, &k2),
                    ZT_IMPORT_BAD_CURVE);
   zt_pubkey_free(k);
@@ -890,7 +893,7 @@ static void test_ec_import(void **state) {
   free(y);
 }
 
-/* ---- HMAC and Ed25519 shapes ---------------------------------------------------- */
+/* ---- HMAC and Ed25519 shapes --------------------------------------------- */
 
 static void test_hmac_key_policy(void **state) {
   (void)state;
@@ -963,7 +966,7 @@ static void test_ed25519_shape(void **state) {
   zt_pubkey_free(k);
 }
 
-/* ---- SubjectPublicKeyInfo, PEM and certificates ------------------------------------ */
+/* ---- SubjectPublicKeyInfo, PEM and certificates -------------------------- */
 
 /* The DSA key of the anchor's PemDsaUnimplimented test, and Ed25519 and
  * RSA keys from jwks_parse.json's PEM cases. */
@@ -1026,8 +1029,8 @@ static void test_pem(void **state) {
   char *dsa = jwks_parse_text("PemDsaUnimplimented");
   assert_int_equal(pem_rc(rsa), ZT_IMPORT_OK);
   assert_int_equal(pem_rc(ec), ZT_IMPORT_OK);
-  assert_int_equal(pem_rc(ed), zt_crypto_has_eddsa() ? ZT_IMPORT_OK
-                                                     : ZT_IMPORT_NO_EDDSA);
+  assert_int_equal(pem_rc(ed),
+                   zt_crypto_has_eddsa() ? ZT_IMPORT_OK : ZT_IMPORT_NO_EDDSA);
   assert_int_equal(pem_rc(dsa), ZT_IMPORT_UNSUPPORTED);
   char *t = crlf(rsa);
   assert_int_equal(pem_rc(t), ZT_IMPORT_OK);
@@ -1035,14 +1038,14 @@ static void test_pem(void **state) {
   static const struct {
     const char *from, *to;
   } bad[] = {
-      {"PUBLIC KEY-----\nM", "CERTIFICATE KEY-----\nM"}, /* label */
-      {"-----END PUBLIC KEY-----\n", ""},                /* no END */
-      {"\n-----BEGIN", "x\n-----BEGIN"},                 /* text before */
-      {"-----\n", "-----\nnot base64 \n"},               /* body */
-      {"-----\n", "-----\n\n"},                          /* empty line */
-      {"ZQIDAQAB", "ZQIDAQAC"},                          /* DER content */
-      {"ZQIDAQAB", "ZQIDAQABAA=="},                      /* trailing DER */
-      {"-----\n", "-----\n====\n"},                      /* padding */
+      {"PUBLIC KEY-----\nM", "CERTIFICATE KEY-----\nM"},   /* label */
+      {"-----END PUBLIC KEY-----\n", ""},                  /* no END */
+      {"\n-----BEGIN", "x\n-----BEGIN"},                   /* text before */
+      {"-----\n", "-----\nnot base64 \n"},                 /* body */
+      {"-----\n", "-----\n\n"},                            /* empty line */
+      {"ZQIDAQAB", "ZQIDAQAC"},                            /* DER content */
+      {"ZQIDAQAB", "ZQIDAQABAA=="},                        /* trailing DER */
+      {"-----\n", "-----\n====\n"},                        /* padding */
       {"END PUBLIC KEY-----\n", "END PUBLIC KEY-----\nx"}, /* after */
   };
   for (size_t i = 0; i < NCASES(bad); i++) {
@@ -1118,8 +1121,8 @@ static void test_spki_reader(void **state) {
   n = spki(der, x25519, sizeof x25519, NULL, 0, key, 32);
   assert_int_equal(spki_rc(der, n), ZT_IMPORT_UNSUPPORTED);
   n = spki(der, ed, sizeof ed, NULL, 0, key, 32);
-  assert_int_equal(spki_rc(der, n), zt_crypto_has_eddsa() ? ZT_IMPORT_OK
-                                                          : ZT_IMPORT_NO_EDDSA);
+  assert_int_equal(spki_rc(der, n),
+                   zt_crypto_has_eddsa() ? ZT_IMPORT_OK : ZT_IMPORT_NO_EDDSA);
   /* Ed25519: 32 bytes, no parameters, nothing after the SEQUENCE. */
   n = spki(der, ed, sizeof ed, NULL, 0, key, 31);
   assert_int_equal(spki_rc(der, n), ZT_IMPORT_BAD_ENCODING);
@@ -1147,8 +1150,8 @@ static void test_spki_reader(void **state) {
 static uint8_t *x509_cert(size_t *len) {
   char *map = jwks_parse_text("JwksGoodX509");
   zt_json_doc doc;
-  assert_int_equal(zt_json_parse_alloc(&doc, NULL, map, strlen(map), NULL, NULL),
-                   ZT_OK);
+  assert_int_equal(
+      zt_json_parse_alloc(&doc, NULL, map, strlen(map), NULL, NULL), ZT_OK);
   zt_json_val v;
   zt_json_iter it;
   zt_json_iter_init(&it, &doc, ZT_JSON_ROOT);
@@ -1201,7 +1204,7 @@ static void test_certificate(void **state) {
   free(der);
 }
 
-/* ---- Memory ------------------------------------------------------------------------ */
+/* ---- Memory -------------------------------------------------------------- */
 
 typedef zt_import_rc (*importer)(const zt_allocator *mem, zt_pubkey **out);
 
