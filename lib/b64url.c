@@ -146,8 +146,10 @@ size_t zt_b64url_encoded_len(size_t n) {
   return n / 3 * 4 + (tail ? tail + 1 : 0);
 }
 
-size_t zt_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap) {
-  size_t len = zt_b64url_encoded_len(n);
+/* Encodes (in, n) with the alphabet of url (base64url, unpadded) or
+ * standard base64 with '=' padding; len is the output length. */
+static size_t encode(const uint8_t *in, size_t n, char *out, size_t cap,
+                     size_t len, bool url) {
   if ((!in && n) || !out || len == SIZE_MAX || cap <= len) {
     if (out && cap)
       out[0] = '\0';
@@ -161,35 +163,25 @@ size_t zt_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap) {
     if (i + 2 < n)
       w |= in[i + 2];
     size_t chars = n - i >= 3 ? 4 : n - i + 1;
-    for (size_t k = 0; k < chars; k++)
-      out[o++] = url_char((w >> (18 - 6 * k)) & 63u);
+    for (size_t k = 0; k < chars; k++) {
+      uint32_t v = (w >> (18 - 6 * k)) & 63u;
+      out[o++] = url       ? url_char(v)
+                 : v == 62 ? '+'
+                 : v == 63 ? '/'
+                           : url_char(v);
+    }
+    for (size_t k = chars; !url && k < 4; k++)
+      out[o++] = '=';
   }
   out[o] = '\0';
   return o;
 }
 
-static char std_char(uint32_t v) {
-  return v == 62 ? '+' : v == 63 ? '/' : url_char(v);
+size_t zt_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap) {
+  return encode(in, n, out, cap, zt_b64url_encoded_len(n), true);
 }
 
 size_t zt_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap) {
-  if (n / 3 > (SIZE_MAX - 8) / 4 || (!in && n) || !out ||
-      cap <= (n + 2) / 3 * 4) {
-    if (out && cap)
-      out[0] = '\0';
-    return 0;
-  }
-  size_t o = 0;
-  for (size_t i = 0; i < n; i += 3) {
-    uint32_t w = (uint32_t)in[i] << 16;
-    if (i + 1 < n)
-      w |= (uint32_t)in[i + 1] << 8;
-    if (i + 2 < n)
-      w |= in[i + 2];
-    size_t chars = n - i >= 3 ? 4 : n - i + 1;
-    for (size_t k = 0; k < 4; k++)
-      out[o++] = k < chars ? std_char((w >> (18 - 6 * k)) & 63u) : '=';
-  }
-  out[o] = '\0';
-  return o;
+  size_t len = n / 3 > (SIZE_MAX - 8) / 4 ? SIZE_MAX : (n + 2) / 3 * 4;
+  return encode(in, n, out, cap, len, false);
 }

@@ -329,8 +329,28 @@ static void test_alphabet_round_trip(void **state) {
   assert_int_equal(len, 48);
 }
 
+/* Standard base64 with padding (RFC 4648 §10), for claim headers. */
+static void test_std_encode(void **state) {
+  (void)state;
+  static const char *const want[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                     "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+  char out[16];
+  for (size_t n = 0; n <= 6; n++) {
+    assert_int_equal(
+        zt_b64_encode((const uint8_t *)"foobar", n, out, sizeof(out)),
+        strlen(want[n]));
+    assert_string_equal(out, want[n]);
+  }
+  static const uint8_t hi[2] = {0xfb, 0xff};
+  assert_int_equal(zt_b64_encode(hi, 2, out, sizeof(out)), 4);
+  assert_string_equal(out, "+/8=");
+  assert_int_equal(zt_b64_encode(hi, 2, out, 4), 0); /* no room for NUL */
+  assert_string_equal(out, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_std_encode),
       cmocka_unit_test(test_url_vectors),
       cmocka_unit_test(test_std_vectors),
       cmocka_unit_test(test_lengths),
