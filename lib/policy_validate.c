@@ -6,6 +6,7 @@
 
 #include "ipaddr.h"
 #include "jwks.h"
+#include "keyset.h"
 #include "pathtpl.h"
 #include "syntax.h"
 
@@ -523,6 +524,22 @@ static void check_str_field(vctx *v, const zt_sval *s, const char *where) {
     verr(v, s->pos, "%s: must not be empty", where);
 }
 
+/* Istio accepts the set, but ztauth's stricter import (RSA >= 2048 bits,
+ * HMAC keys >= 32 bytes, points on their curve) may keep no key of it:
+ * every token of the rule would then be refused. */
+static void check_jwks_usable(vctx *v, const zt_jwt_rule *r,
+                              const char *where) {
+  zt_keyset *ks = NULL;
+  zt_jwks_result res;
+  int rc = zt_keyset_from_jwks(NULL, r->jwks.s, r->jwks.len, &ks, &res);
+  zt_keyset_release(ks);
+  if (rc == ZT_OK && res.status != ZT_JWKS_OK)
+    vwarn(v, r->jwks.pos,
+          "%s.jwks: ztauth can use no key of this set (%s): every token of "
+          "this rule will be refused",
+          where, res.why ? res.why : zt_jwt_status_name(res.status));
+}
+
 static void check_jwks(vctx *v, const zt_jwt_rule *r, const char *where) {
   const char *why = NULL;
   bool private_key = false;
@@ -532,6 +549,8 @@ static void check_jwks(vctx *v, const zt_jwt_rule *r, const char *where) {
     vwarn(v, r->jwks.pos,
           "%s.jwks: contains private key material; publish only public keys",
           where);
+  else
+    check_jwks_usable(v, r, where);
 }
 
 static void check_jwt_locations(vctx *v, const zt_jwt_rule *r,
