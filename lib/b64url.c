@@ -112,6 +112,75 @@ bool zt_b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap,
   return decode(in, n, n, out, cap, out_len, (alphabet){'-', '_'});
 }
 
+/* base64url values + 1 by byte; 0 is "not in the alphabet". */
+#define R10(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+static const uint8_t url_value[256] = {['-'] = 63,
+                                       ['_'] = 64,
+                                       ['0'] = R10(53),
+                                       ['A'] = R10(1),
+                                       R10(11),
+                                       21,
+                                       22,
+                                       23,
+                                       24,
+                                       25,
+                                       26,
+                                       ['a'] = R10(27),
+                                       R10(37),
+                                       47,
+                                       48,
+                                       49,
+                                       50,
+                                       51,
+                                       52};
+#undef R10
+
+/* The same grammar as decode_body() for base64url, by table: public text
+ * only (the table lookup is indexed by the character). */
+static bool decode_public(const char *in, size_t n, uint8_t *out) {
+  const unsigned char *p = (const unsigned char *)in;
+  uint32_t bad = 0;
+  size_t o = 0, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    uint32_t a = url_value[p[i]], b = url_value[p[i + 1]],
+             c = url_value[p[i + 2]], d = url_value[p[i + 3]];
+    bad |= (a - 1) | (b - 1) | (c - 1) | (d - 1);
+    uint32_t w = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+    out[o++] = (uint8_t)(w >> 16);
+    out[o++] = (uint8_t)(w >> 8);
+    out[o++] = (uint8_t)w;
+  }
+  size_t tail = n - i;
+  if (tail == 0)
+    return bad < 64;
+  uint32_t a = url_value[p[i]], b = url_value[p[i + 1]];
+  uint32_t c = tail == 3 ? url_value[p[i + 2]] : 1;
+  bad |= (a - 1) | (b - 1) | (c - 1);
+  uint32_t w = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6;
+  out[o++] = (uint8_t)(w >> 16);
+  if (tail == 3)
+    out[o] = (uint8_t)(w >> 8);
+  uint32_t spare = tail == 2 ? (w & 0xffffu) : (w & 0xffu);
+  return bad < 64 && spare == 0;
+}
+
+bool zt_b64url_decode_public(const char *in, size_t n, uint8_t *out, size_t cap,
+                             size_t *out_len) {
+  if (out_len)
+    *out_len = 0;
+  size_t need = zt_b64url_decoded_len(n);
+  if ((!in && n) || !out || n % 4 == 1 || cap < need)
+    return false;
+  if (!decode_public(in, n, out)) {
+    if (need)
+      memset(out, 0, need);
+    return false;
+  }
+  if (out_len)
+    *out_len = need;
+  return true;
+}
+
 bool zt_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap,
                    size_t *out_len) {
   if (out_len)

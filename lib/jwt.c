@@ -70,12 +70,13 @@ static bool split(const char *s, size_t n, segs *out) {
   return out->h.len && out->p.len && out->s.len;
 }
 
-/* Strict base64url into the next free part of the shared buffer. The size
- * cap guarantees room; if it ever did not, the decoder refuses (closed). */
+/* Strict base64url (token text is public: the table decoder) into the next
+ * free part of the shared buffer. The size cap guarantees room; if it ever
+ * did not, the decoder refuses (closed). */
 static bool decode(pctx *c, zt_str seg, const uint8_t **out, size_t *len) {
   uint8_t *dst = c->t->priv_.bytes + c->used;
   size_t cap = sizeof(c->t->priv_.bytes) - c->used;
-  if (!zt_b64url_decode(seg.ptr, seg.len, dst, cap, len))
+  if (!zt_b64url_decode_public(seg.ptr, seg.len, dst, cap, len))
     return false;
   *out = dst;
   c->used += *len;

@@ -62,7 +62,8 @@ int zt_jwtc_new(zt_jwtc **out, const zt_allocator *mem, uint32_t entries,
 /* Frees the cache and every entry; no lookup may be running or holding. */
 void zt_jwtc_free(zt_jwtc *c);
 
-/* The slot hash of a token: a word at a time, seeded per cache. */
+/* The slot hash of a token: its length and last 64 bytes, seeded per
+ * cache. */
 uint64_t zt_jwtc_hash(const zt_jwtc *c, const char *tok, size_t n);
 
 /* The entry for (token, rule), with a reference the caller must give back

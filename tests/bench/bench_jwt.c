@@ -89,7 +89,7 @@
 #define CALLGRIND_TOGGLE_COLLECT
 #endif
 
-/* ---- mbedTLS 2.28 / 3.x ------------------------------------------------- */
+/* ---- mbedTLS 2.28 / 3.x -------------------------------------------------- */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define sha256_once(in, n, out) mbedtls_sha256(in, n, out, 0)
 #define sha384_once(in, n, out) mbedtls_sha512(in, n, out, 1)
@@ -127,7 +127,7 @@ static void *xmalloc(size_t n) {
   return p;
 }
 
-/* ---- Deterministic randomness ------------------------------------------- */
+/* ---- Deterministic randomness -------------------------------------------- */
 
 /* The DRBG's "entropy": a fixed stream, so that every run generates the same
  * keys, signatures and tokens. */
@@ -149,7 +149,7 @@ static int rng(void *p, unsigned char *out, size_t n) {
   return mbedtls_ctr_drbg_random(p, out, n);
 }
 
-/* ---- base64url (RFC 4648 §5, no padding) -------------------------------- */
+/* ---- base64url (RFC 4648 §5, no padding) --------------------------------- */
 
 static size_t b64url_len(size_t n) {
   return (4 * n + 2) / 3;
@@ -180,8 +180,7 @@ static size_t b64url(const uint8_t *in, size_t n, char *out) {
   return o;
 }
 
-/* ---- Keys -----------------------------------------------------------------
- */
+/* ---- Keys ---------------------------------------------------------------- */
 
 typedef struct ec_key {
   mbedtls_ecp_group sign_grp; /* for signing only */
@@ -296,8 +295,7 @@ static size_t build_jwks(char *out, size_t cap) {
   return (size_t)len;
 }
 
-/* ---- Tokens ---------------------------------------------------------------
- */
+/* ---- Tokens -------------------------------------------------------------- */
 
 typedef struct tok {
   const char *name;
@@ -450,8 +448,7 @@ static void make_token(tok *t, const char *jti, size_t si_len) {
   t->bad_sig[t->sig_len / 2] ^= 0x10;
 }
 
-/* ---- The operations --------------------------------------------------------
- */
+/* ---- The operations ------------------------------------------------------ */
 
 static zt_keyset *keyset;
 static zt_jwt *jwt; /* 46 KB: one heap block, reused */
@@ -545,8 +542,7 @@ static int floor_eddsa(const tok *t, const uint8_t *sig) {
 #endif
 }
 
-/* ---- Cache ----------------------------------------------------------------
- */
+/* ---- Cache --------------------------------------------------------------- */
 
 #define CACHE_RULE 7u
 
@@ -629,8 +625,7 @@ static void cache_build(cache_bench *cb) {
   cb->built = true;
 }
 
-/* ---- Rows ------------------------------------------------------------------
- */
+/* ---- Rows ---------------------------------------------------------------- */
 
 typedef struct row row;
 typedef long (*loop_fn)(row *r, long n); /* n operations; returns failures */
@@ -757,8 +752,7 @@ static row rows[] = {
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
-/* ---- Checks ----------------------------------------------------------------
- */
+/* ---- Checks -------------------------------------------------------------- */
 
 static void check_token(const tok *t) {
   char msg[160];
@@ -841,8 +835,7 @@ static void setup(void) {
   cache100.hit = cache10k.hit = &toks[T_RS256];
 }
 
-/* ---- Timing ----------------------------------------------------------------
- */
+/* ---- Timing -------------------------------------------------------------- */
 
 static double now_ns(void) {
   struct timespec ts;
