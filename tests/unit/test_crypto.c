@@ -15,64 +15,11 @@
 #include "json.h"
 #include "test_alloc.h"
 #include "test_files.h"
+#include "test_vectors.h"
 
 #define NCASES(t) (sizeof(t) / sizeof((t)[0]))
 
 /* ---- Helpers ------------------------------------------------------------- */
-
-/* A vector file parsed with lib/json.h. */
-typedef struct vfile {
-  char *text;
-  size_t n;
-  zt_json_doc doc;
-} vfile;
-
-static void vfile_open(vfile *f, const char *rel) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
-  f->text = test_read_file(path, &f->n);
-  if (!f->text)
-    fail_msg("cannot read %s", path);
-  zt_json_limits lim = {1u << 22, 1u << 20, 64, 0};
-  zt_json_error err = {0, NULL};
-  if (zt_json_parse_alloc(&f->doc, NULL, f->text, f->n, &lim, &err) != ZT_OK)
-    fail_msg("%s: %s at %zu", rel, err.reason, err.offset);
-}
-
-static void vfile_close(vfile *f) {
-  zt_json_doc_free(&f->doc);
-  free(f->text);
-}
-
-static zt_json_val member(const zt_json_doc *d, zt_json_val obj,
-                          const char *name) {
-  zt_json_val v;
-  if (!zt_json_member(d, obj, name, strlen(name), &v))
-    fail_msg("missing member %s", name);
-  return v;
-}
-
-static const char *str(const zt_json_doc *d, zt_json_val obj, const char *name,
-                       size_t *len) {
-  const char *p;
-  size_t n;
-  if (!zt_json_string(d, member(d, obj, name), &p, &n))
-    fail_msg("member %s is not a string", name);
-  if (len)
-    *len = n;
-  return p;
-}
-
-static bool has(const zt_json_doc *d, zt_json_val obj, const char *name) {
-  zt_json_val v;
-  return zt_json_member(d, obj, name, strlen(name), &v);
-}
-
-static int64_t num(const zt_json_doc *d, zt_json_val obj, const char *name) {
-  int64_t v;
-  assert_int_equal(zt_json_int64(d, member(d, obj, name), &v), ZT_OK);
-  return v;
-}
 
 static int hexval(char c) {
   if (c >= '0' && c <= '9')
@@ -101,7 +48,7 @@ static uint8_t *unhex(const char *s, size_t n, size_t *len) {
 static uint8_t *hex_member(const zt_json_doc *d, zt_json_val obj,
                            const char *name, size_t *len) {
   size_t n;
-  const char *s = str(d, obj, name, &n);
+  const char *s = vec_str(d, obj, name, &n);
   return unhex(s, n, len);
 }
 
@@ -117,7 +64,7 @@ static uint8_t *unb64url(const char *s, size_t n, size_t *len) {
 static uint8_t *b64url_member(const zt_json_doc *d, zt_json_val obj,
                               const char *name, size_t *len) {
   size_t n;
-  const char *s = str(d, obj, name, &n);
+  const char *s = vec_str(d, obj, name, &n);
   return unb64url(s, n, len);
 }
 
@@ -154,8 +101,8 @@ typedef struct tally {
 
 /* A test's expected verdict against what verification said. */
 static void judge(const vfile *f, zt_json_val t, zt_verify_rc got, tally *tl) {
-  const char *result = str(&f->doc, t, "result", NULL);
-  int64_t id = num(&f->doc, t, "tcId");
+  const char *result = vec_str(&f->doc, t, "result", NULL);
+  int64_t id = vec_int(&f->doc, t, "tcId");
   if (strcmp(result, "valid") == 0) {
     if (got != ZT_VERIFY_OK)
       fail_msg("tcId %lld: valid, got %d", (long long)id, got);
@@ -188,12 +135,12 @@ static size_t ecdsa_valid_stride(void) {
 static void run_group_sampled(const vfile *f, zt_json_val g,
                               const zt_pubkey *key, zt_alg alg, tally *tl,
                               size_t valid_stride) {
-  zt_json_val tests = member(&f->doc, g, "tests"), t;
+  zt_json_val tests = vec_member(&f->doc, g, "tests"), t;
   zt_json_iter it;
   size_t nvalid = 0;
   zt_json_iter_init(&it, &f->doc, tests);
   while (zt_json_iter_next(&it, NULL, &t)) {
-    if (strcmp(str(&f->doc, t, "result", NULL), "valid") == 0 &&
+    if (strcmp(vec_str(&f->doc, t, "result", NULL), "valid") == 0 &&
         nvalid++ % valid_stride != 0)
       continue;
     size_t ml, sl;
@@ -216,9 +163,9 @@ static void first_valid_verifies(const vfile *f, zt_json_val g,
                                  const zt_pubkey *key, zt_alg alg) {
   zt_json_val t;
   zt_json_iter it;
-  zt_json_iter_init(&it, &f->doc, member(&f->doc, g, "tests"));
+  zt_json_iter_init(&it, &f->doc, vec_member(&f->doc, g, "tests"));
   while (zt_json_iter_next(&it, NULL, &t)) {
-    if (strcmp(str(&f->doc, t, "result", NULL), "valid") != 0)
+    if (strcmp(vec_str(&f->doc, t, "result", NULL), "valid") != 0)
       continue;
     size_t ml, sl;
     uint8_t *msg = hex_member(&f->doc, t, "msg", &ml);
@@ -240,7 +187,7 @@ static void check_spki_forms(const vfile *f, zt_json_val g,
                              size_t bits) {
   size_t dl, pl;
   uint8_t *der = hex_member(&f->doc, g, "publicKeyDer", &dl);
-  const char *pem = str(&f->doc, g, "publicKeyPem", &pl);
+  const char *pem = vec_str(&f->doc, g, "publicKeyPem", &pl);
   zt_pubkey *k1 = NULL, *k2 = NULL;
   assert_int_equal(zt_pubkey_from_spki(NULL, groups, der, dl, &k1),
                    ZT_IMPORT_OK);
@@ -310,6 +257,8 @@ static void test_hmac(void **state) {
 
 /* ---- Wycheproof: ECDSA --------------------------------------------------- */
 
+#define PRIM "wycheproof/jwa_primitives_v1/"
+
 static zt_ec_curve curve_named(const char *crv) {
   if (strcmp(crv, "P-256") == 0)
     return ZT_CURVE_P256;
@@ -325,18 +274,18 @@ static void ecdsa_file(const char *rel, size_t groups_want, size_t valid,
   zt_ec_groups groups = {{NULL}};
   tally tl = {0, 0, 0, 0};
   size_t stride = ecdsa_valid_stride();
-  zt_json_val gs = member(&f.doc, ZT_JSON_ROOT, "testGroups"), g;
+  zt_json_val gs = vec_member(&f.doc, ZT_JSON_ROOT, "testGroups"), g;
   zt_json_iter it;
   zt_json_iter_init(&it, &f.doc, gs);
   size_t ngroups = 0;
   while (zt_json_iter_next(&it, NULL, &g)) {
-    zt_json_val jwk = member(&f.doc, g, "publicKeyJwk");
+    zt_json_val jwk = vec_member(&f.doc, g, "publicKeyJwk");
     size_t xl, yl;
     uint8_t *x = b64url_member(&f.doc, jwk, "x", &xl);
     uint8_t *y = b64url_member(&f.doc, jwk, "y", &yl);
-    zt_ec_curve crv = curve_named(str(&f.doc, jwk, "crv", NULL));
+    zt_ec_curve crv = curve_named(vec_str(&f.doc, jwk, "crv", NULL));
     zt_alg alg =
-        alg_of(ZT_FAMILY_ECDSA, hash_named(str(&f.doc, g, "sha", NULL)));
+        alg_of(ZT_FAMILY_ECDSA, hash_named(vec_str(&f.doc, g, "sha", NULL)));
     zt_pubkey *key = NULL;
     assert_int_equal(zt_pubkey_ec(NULL, &groups, crv, x, xl, y, yl, &key),
                      ZT_IMPORT_OK);
@@ -363,41 +312,35 @@ static void test_wycheproof_es256(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  ecdsa_file("wycheproof/jwa_primitives_v1/ecdsa_secp256r1_sha256_p1363_test."
-             "json",
-             103, 169, 83);
+  ecdsa_file(PRIM "ecdsa_secp256r1_sha256_p1363_test.json", 103, 169, 83);
 }
 
 static void test_wycheproof_es384(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  ecdsa_file("wycheproof/jwa_primitives_v1/ecdsa_secp384r1_sha384_p1363_test."
-             "json",
-             95, 189, 81);
+  ecdsa_file(PRIM "ecdsa_secp384r1_sha384_p1363_test.json", 95, 189, 81);
 }
 
 static void test_wycheproof_es512(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  ecdsa_file("wycheproof/jwa_primitives_v1/ecdsa_secp521r1_sha512_p1363_test."
-             "json",
-             98, 227, 81);
+  ecdsa_file(PRIM "ecdsa_secp521r1_sha512_p1363_test.json", 98, 227, 81);
 }
 
 /* ---- Wycheproof: RSA ----------------------------------------------------- */
 
 static zt_pubkey *rsa_jwk_key(const vfile *f, zt_json_val g) {
-  zt_json_val jwk = has(&f->doc, g, "keyJwk")
-                        ? member(&f->doc, g, "keyJwk")
-                        : member(&f->doc, g, "publicKeyJwk");
+  zt_json_val jwk = vec_has(&f->doc, g, "keyJwk")
+                        ? vec_member(&f->doc, g, "keyJwk")
+                        : vec_member(&f->doc, g, "publicKeyJwk");
   size_t nl, el;
   uint8_t *n = b64url_member(&f->doc, jwk, "n", &nl);
   uint8_t *e = b64url_member(&f->doc, jwk, "e", &el);
   zt_pubkey *key = NULL;
   assert_int_equal(zt_pubkey_rsa(NULL, n, nl, e, el, &key), ZT_IMPORT_OK);
-  assert_int_equal(zt_pubkey_bits(key), num(&f->doc, g, "keySize"));
+  assert_int_equal(zt_pubkey_bits(key), vec_int(&f->doc, g, "keySize"));
   free(n);
   free(e);
   return key;
@@ -409,13 +352,13 @@ static tally rsa_file(const char *rel, zt_alg_family family) {
   tally tl = {0, 0, 0, 0};
   zt_json_val g;
   zt_json_iter it;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "testGroups"));
+  vfile_iter(&it, &f, "testGroups");
   while (zt_json_iter_next(&it, NULL, &g)) {
-    zt_hash_id h = hash_named(str(&f.doc, g, "sha", NULL));
+    zt_hash_id h = hash_named(vec_str(&f.doc, g, "sha", NULL));
     if (family == ZT_FAMILY_RSA_PSS) {
       /* The JWS profile: MGF1 with the same hash, salt = hash length. */
-      assert_int_equal(hash_named(str(&f.doc, g, "mgfSha", NULL)), h);
-      assert_int_equal(num(&f.doc, g, "sLen"), zt_hash_size(h));
+      assert_int_equal(hash_named(vec_str(&f.doc, g, "mgfSha", NULL)), h);
+      assert_int_equal(vec_int(&f.doc, g, "sLen"), zt_hash_size(h));
     }
     zt_pubkey *key = rsa_jwk_key(&f, g);
     zt_alg alg = alg_of(family, h);
@@ -427,48 +370,47 @@ static tally rsa_file(const char *rel, zt_alg_family family) {
   return tl;
 }
 
-#define PRIM "wycheproof/jwa_primitives_v1/"
+typedef struct rsa_counts {
+  const char *file;
+  size_t valid, invalid;
+} rsa_counts;
+
+/* Each file under family: its valid and invalid counts, and how many
+ * "acceptable" cases it has (every one rejected). */
+static void rsa_files(const rsa_counts *t, size_t n, zt_alg_family family,
+                      size_t acceptable) {
+  for (size_t i = 0; i < n; i++) {
+    tally tl = rsa_file(t[i].file, family);
+    assert_int_equal(tl.valid, t[i].valid);
+    assert_int_equal(tl.invalid, t[i].invalid);
+    assert_int_equal(tl.acceptable, acceptable);
+  }
+}
 
 static void test_wycheproof_rs(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  static const struct {
-    const char *file;
-    size_t valid, invalid;
-  } t[] = {
+  static const rsa_counts t[] = {
       {PRIM "rsa_signature_2048_sha256_test.json", 9, 249},
       {PRIM "rsa_signature_2048_sha384_test.json", 7, 250},
       {PRIM "rsa_signature_2048_sha512_test.json", 8, 250},
       {PRIM "rsa_signature_3072_sha256_test.json", 8, 250},
       {PRIM "rsa_signature_4096_sha512_test.json", 7, 251},
   };
-  for (size_t i = 0; i < NCASES(t); i++) {
-    tally tl = rsa_file(t[i].file, ZT_FAMILY_RSA_PKCS1);
-    assert_int_equal(tl.valid, t[i].valid);
-    assert_int_equal(tl.invalid, t[i].invalid);
-    assert_int_equal(tl.acceptable, 1); /* MissingNull: rejected */
-  }
+  rsa_files(t, NCASES(t), ZT_FAMILY_RSA_PKCS1, 1); /* MissingNull: rejected */
 }
 
 static void test_wycheproof_ps(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  static const struct {
-    const char *file;
-    size_t valid, invalid;
-  } t[] = {
+  static const rsa_counts t[] = {
       {PRIM "rsa_pss_2048_sha256_mgf1_32_test.json", 63, 45},
       {PRIM "rsa_pss_2048_sha384_mgf1_48_test.json", 95, 46},
       {PRIM "rsa_pss_4096_sha512_mgf1_64_test.json", 132, 47},
   };
-  for (size_t i = 0; i < NCASES(t); i++) {
-    tally tl = rsa_file(t[i].file, ZT_FAMILY_RSA_PSS);
-    assert_int_equal(tl.valid, t[i].valid);
-    assert_int_equal(tl.invalid, t[i].invalid);
-    assert_int_equal(tl.acceptable, 0);
-  }
+  rsa_files(t, NCASES(t), ZT_FAMILY_RSA_PSS, 0);
 }
 
 /* ---- Wycheproof: HMAC ---------------------------------------------------- */
@@ -486,7 +428,7 @@ static void hmac_test(const vfile *f, zt_json_val t, zt_hash_id h,
   uint8_t *k = hex_member(&f->doc, t, "key", &kl);
   uint8_t *msg = hex_member(&f->doc, t, "msg", &ml);
   uint8_t *tag = hex_member(&f->doc, t, "tag", &tgl);
-  bool valid = strcmp(str(&f->doc, t, "result", NULL), "valid") == 0;
+  bool valid = strcmp(vec_str(&f->doc, t, "result", NULL), "valid") == 0;
   uint8_t mac[ZT_DIGEST_MAX];
   assert_true(zt_hmac(h, k, kl, msg, ml, mac));
   assert_int_equal(memcmp(mac, tag, tgl) == 0, valid);
@@ -514,12 +456,12 @@ static tally hmac_file(const char *rel, zt_hash_id h) {
   tally tl = {0, 0, 0, 0};
   zt_json_val g, t;
   zt_json_iter it, jt;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "testGroups"));
+  vfile_iter(&it, &f, "testGroups");
   size_t bits = zt_hash_size(h) * 8;
   while (zt_json_iter_next(&it, NULL, &g)) {
-    bool jws_shape = num(&f.doc, g, "keySize") >= (int64_t)bits &&
-                     num(&f.doc, g, "tagSize") == (int64_t)bits;
-    zt_json_iter_init(&jt, &f.doc, member(&f.doc, g, "tests"));
+    bool jws_shape = vec_int(&f.doc, g, "keySize") >= (int64_t)bits &&
+                     vec_int(&f.doc, g, "tagSize") == (int64_t)bits;
+    zt_json_iter_init(&jt, &f.doc, vec_member(&f.doc, g, "tests"));
     while (zt_json_iter_next(&jt, NULL, &t))
       hmac_test(&f, t, h, jws_shape, &tl);
   }
@@ -560,12 +502,12 @@ static void test_wycheproof_eddsa(void **state) {
   tally tl = {0, 0, 0, 0};
   zt_json_val g;
   zt_json_iter it;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "testGroups"));
+  vfile_iter(&it, &f, "testGroups");
   size_t groups = 0;
   while (zt_json_iter_next(&it, NULL, &g)) {
     size_t xl;
     uint8_t *x =
-        b64url_member(&f.doc, member(&f.doc, g, "publicKeyJwk"), "x", &xl);
+        b64url_member(&f.doc, vec_member(&f.doc, g, "publicKeyJwk"), "x", &xl);
     zt_pubkey *key = NULL;
     zt_import_rc rc = zt_pubkey_ed25519(NULL, x, xl, &key);
     free(x);
@@ -669,14 +611,14 @@ static void known_rs256(known_sig *ks) {
   vfile_open(&f, PRIM "rsa_signature_2048_sha256_test.json");
   zt_json_val g, t, tests;
   zt_json_iter it;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "testGroups"));
+  vfile_iter(&it, &f, "testGroups");
   assert_true(zt_json_iter_next(&it, NULL, &g));
   ks->key = rsa_jwk_key(&f, g);
-  ks->n = b64url_member(&f.doc, member(&f.doc, g, "keyJwk"), "n", &ks->nl);
-  tests = member(&f.doc, g, "tests");
+  ks->n = b64url_member(&f.doc, vec_member(&f.doc, g, "keyJwk"), "n", &ks->nl);
+  tests = vec_member(&f.doc, g, "tests");
   zt_json_iter_init(&it, &f.doc, tests);
   assert_true(zt_json_iter_next(&it, NULL, &t));
-  assert_string_equal(str(&f.doc, t, "result", NULL), "valid");
+  assert_string_equal(vec_str(&f.doc, t, "result", NULL), "valid");
   ks->msg = hex_member(&f.doc, t, "msg", &ks->ml);
   ks->sig = hex_member(&f.doc, t, "sig", &ks->sl);
   vfile_close(&f);
@@ -750,16 +692,16 @@ static void known_es256(known_ec *ke) {
   vfile_open(&f, PRIM "ecdsa_secp256r1_sha256_p1363_test.json");
   zt_json_val g, t;
   zt_json_iter it;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "testGroups"));
+  vfile_iter(&it, &f, "testGroups");
   assert_true(zt_json_iter_next(&it, NULL, &g));
   size_t dl;
   uint8_t *der = hex_member(&f.doc, g, "publicKeyDer", &dl);
   assert_int_equal(zt_pubkey_from_spki(NULL, NULL, der, dl, &ke->key),
                    ZT_IMPORT_OK);
   free(der);
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, g, "tests"));
+  zt_json_iter_init(&it, &f.doc, vec_member(&f.doc, g, "tests"));
   assert_true(zt_json_iter_next(&it, NULL, &t));
-  assert_string_equal(str(&f.doc, t, "result", NULL), "valid");
+  assert_string_equal(vec_str(&f.doc, t, "result", NULL), "valid");
   ke->msg = hex_member(&f.doc, t, "msg", &ke->ml);
   ke->sig = hex_member(&f.doc, t, "sig", &ke->sl);
   vfile_close(&f);
@@ -968,22 +910,9 @@ static void test_ed25519_shape(void **state) {
 
 /* ---- SubjectPublicKeyInfo, PEM and certificates -------------------------- */
 
-/* The DSA key of the anchor's PemDsaUnimplimented test, and Ed25519 and
- * RSA keys from jwks_parse.json's PEM cases. */
-static char *jwks_parse_text(const char *name) {
-  vfile f;
-  vfile_open(&f, "jwt_verify_lib/jwks_parse.json");
-  zt_json_val c;
-  zt_json_iter it;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
-  char *out = NULL;
-  while (zt_json_iter_next(&it, NULL, &c))
-    if (strcmp(str(&f.doc, c, "name", NULL), name) == 0)
-      out = strdup(str(&f.doc, c, "text", NULL));
-  vfile_close(&f);
-  assert_non_null(out);
-  return out;
-}
+/* The anchor's key parse cases: the DSA key of PemDsaUnimplimented, and
+ * the Ed25519 and RSA keys of the PEM cases (vfile_case_text). */
+#define JWKS_PARSE "jwt_verify_lib/jwks_parse.json"
 
 static zt_import_rc pem_rc(const char *pem) {
   zt_pubkey *k = NULL;
@@ -1023,10 +952,10 @@ static void test_pem(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  char *rsa = jwks_parse_text("goodPEMRSA");
-  char *ec = jwks_parse_text("goodPEMEC");
-  char *ed = jwks_parse_text("goodPEMEd25519");
-  char *dsa = jwks_parse_text("PemDsaUnimplimented");
+  char *rsa = vfile_case_text(JWKS_PARSE, "goodPEMRSA");
+  char *ec = vfile_case_text(JWKS_PARSE, "goodPEMEC");
+  char *ed = vfile_case_text(JWKS_PARSE, "goodPEMEd25519");
+  char *dsa = vfile_case_text(JWKS_PARSE, "PemDsaUnimplimented");
   assert_int_equal(pem_rc(rsa), ZT_IMPORT_OK);
   assert_int_equal(pem_rc(ec), ZT_IMPORT_OK);
   assert_int_equal(pem_rc(ed),
@@ -1148,18 +1077,8 @@ static void test_spki_reader(void **state) {
 
 /* The first certificate of the anchor's JwksGoodX509 set, as DER. */
 static uint8_t *x509_cert(size_t *len) {
-  char *map = jwks_parse_text("JwksGoodX509");
-  zt_json_doc doc;
-  assert_int_equal(
-      zt_json_parse_alloc(&doc, NULL, map, strlen(map), NULL, NULL), ZT_OK);
-  zt_json_val v;
-  zt_json_iter it;
-  zt_json_iter_init(&it, &doc, ZT_JSON_ROOT);
-  assert_true(zt_json_iter_next(&it, NULL, &v));
-  const char *pem;
-  size_t pl;
-  assert_true(zt_json_string(&doc, v, &pem, &pl));
-  char *b64 = malloc(pl);
+  char *pem = vec_x509_cert_pem();
+  char *b64 = malloc(strlen(pem));
   assert_non_null(b64);
   size_t o = 0;
   const char *body = strchr(pem, '\n') + 1, *end = strstr(pem, "\n-----END");
@@ -1170,8 +1089,7 @@ static uint8_t *x509_cert(size_t *len) {
   assert_non_null(der);
   assert_true(zt_b64_decode(b64, o, der, o, len));
   free(b64);
-  zt_json_doc_free(&doc);
-  free(map);
+  free(pem);
   return der;
 }
 

@@ -18,21 +18,11 @@
 #include "jwks.h"
 #include "test_alloc.h"
 #include "test_files.h"
+#include "test_vectors.h"
 
 #define NCASES(t) (sizeof(t) / sizeof((t)[0]))
 
 /* ---- Helpers ------------------------------------------------------------- */
-
-/* Test JSON is written with single quotes; this swaps them for double
- * quotes into a buffer the caller frees. */
-static char *q(const char *s) {
-  size_t n = strlen(s);
-  char *p = malloc(n + 1);
-  assert_non_null(p);
-  for (size_t i = 0; i <= n; i++)
-    p[i] = s[i] == '\'' ? '"' : s[i];
-  return p;
-}
 
 typedef struct seen_key {
   char kid[128];
@@ -101,79 +91,6 @@ static int run(const char *s, size_t n, collector *c, zt_jwks_result *res) {
   return rc;
 }
 
-/* ---- Vector files -------------------------------------------------------- */
-
-static char *read_path(const char *path, size_t *n) {
-  char *p = test_read_file(path, n);
-  if (!p)
-    fail_msg("cannot read %s", path);
-  return p;
-}
-
-/* A vector file parsed with lib/json.h. */
-typedef struct vfile {
-  char *text;
-  size_t n;
-  zt_json_doc doc;
-} vfile;
-
-static void vfile_open(vfile *f, const char *rel) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
-  f->text = read_path(path, &f->n);
-  zt_json_limits lim = {1u << 22, 1u << 20, 64, 0};
-  zt_json_error err = {0, NULL};
-  int rc = zt_json_parse_alloc(&f->doc, NULL, f->text, f->n, &lim, &err);
-  if (rc != ZT_OK)
-    fail_msg("%s: %s at %zu", rel, err.reason, err.offset);
-}
-
-static void vfile_close(vfile *f) {
-  zt_json_doc_free(&f->doc);
-  free(f->text);
-}
-
-static bool member_str(const zt_json_doc *d, zt_json_val obj, const char *name,
-                       const char **p, size_t *n) {
-  zt_json_val v;
-  return zt_json_member(d, obj, name, strlen(name), &v) &&
-         zt_json_string(d, v, p, n);
-}
-
-static bool has_member(const zt_json_doc *d, zt_json_val obj,
-                       const char *name) {
-  zt_json_val v;
-  return zt_json_member(d, obj, name, strlen(name), &v);
-}
-
-/* The anchor's parser took trailing commas; removing them (outside
- * strings) gives the strict JSON the case means. */
-static size_t strip_trailing_commas(const char *in, size_t n, char *out) {
-  size_t o = 0;
-  bool str = false, esc = false;
-  for (size_t i = 0; i < n; i++) {
-    char c = in[i];
-    if (str) {
-      if (esc)
-        esc = false;
-      else if (c == '\\')
-        esc = true;
-      else if (c == '"')
-        str = false;
-    } else if (c == '"') {
-      str = true;
-    } else if (c == ',') {
-      size_t j = i + 1;
-      while (j < n && strchr(" \t\r\n", in[j]) && in[j])
-        j++;
-      if (j < n && (in[j] == '}' || in[j] == ']'))
-        continue;
-    }
-    out[o++] = c;
-  }
-  return o;
-}
-
 /* ---- Statuses ------------------------------------------------------------ */
 
 static void test_status_table_matches_anchor(void **state) {
@@ -189,12 +106,10 @@ static void test_status_table_matches_anchor(void **state) {
   size_t known = 0;
   while (zt_json_iter_next(&it, NULL, &c)) {
     int64_t value;
-    const char *name, *msg;
-    size_t nl, ml;
     assert_true(zt_json_member(&f.doc, c, "value", 5, &v));
     assert_int_equal(zt_json_int64(&f.doc, v, &value), ZT_OK);
-    assert_true(member_str(&f.doc, c, "name", &name, &nl));
-    assert_true(member_str(&f.doc, c, "message", &msg, &ml));
+    const char *name = vec_str(&f.doc, c, "name", NULL);
+    const char *msg = vec_str(&f.doc, c, "message", NULL);
     assert_true(value >= 0 && value < 100);
     known++;
     assert_string_equal(zt_jwt_status_name(value), name);
@@ -260,7 +175,7 @@ typedef struct set_case {
 
 static void run_cases(const set_case *t, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    char *s = q(t[i].json);
+    char *s = test_dquote(t[i].json);
     collector c = {0};
     zt_jwks_result res;
     assert_int_equal(run(s, strlen(s), &c, &res), ZT_OK);
@@ -596,12 +511,12 @@ static void test_x509_map(void **state) {
 
 static void test_callback_sees_keys(void **state) {
   (void)state;
-  char *s =
-      q(KEYS("{'kid':'a','kty':'EC','alg':'ES384','x':'" X48 "','y':'" Y48 "'},"
-             "{'kid':'b','kty':'RSA','n':'AQAB','e':'AQAB','d':'AQAB'},"
-             "{'kid':'c','kty':'OKP','crv':'Ed25519','x':'" X32 "'},"
-             "{'kid':'d','kty':'oct','alg':'HS512','k':'AQAB'},"
-             "{'kid':'e','kty':'EC','x':'" X32 "','y':'" Y32 "'}"));
+  char *s = test_dquote(
+      KEYS("{'kid':'a','kty':'EC','alg':'ES384','x':'" X48 "','y':'" Y48 "'},"
+           "{'kid':'b','kty':'RSA','n':'AQAB','e':'AQAB','d':'AQAB'},"
+           "{'kid':'c','kty':'OKP','crv':'Ed25519','x':'" X32 "'},"
+           "{'kid':'d','kty':'oct','alg':'HS512','k':'AQAB'},"
+           "{'kid':'e','kty':'EC','x':'" X32 "','y':'" Y32 "'}"));
   collector c = {0};
   zt_jwks_result res;
   assert_int_equal(run(s, strlen(s), &c, &res), ZT_OK);
@@ -623,8 +538,9 @@ static void test_callback_sees_keys(void **state) {
 
 static void test_callback_refuses(void **state) {
   (void)state;
-  char *s = q(KEYS("{'kid':'a','kty':'OKP','crv':'Ed25519','x':'" X32 "'},"
-                   "{'kid':'b','kty':'EC','x':'" X32 "','y':'" Y32 "'}"));
+  char *s =
+      test_dquote(KEYS("{'kid':'a','kty':'OKP','crv':'Ed25519','x':'" X32 "'},"
+                       "{'kid':'b','kty':'EC','x':'" X32 "','y':'" Y32 "'}"));
   collector c = {0};
   c.refuse_kid = "b";
   c.refuse_with = ZT_JWKS_EC_PARSE_ERROR;
@@ -639,8 +555,8 @@ static void test_callback_refuses(void **state) {
   c.refuse_kid = "a";
   c.refuse_with = ZT_JWKS_OKP_X_BAD_BASE64;
   free(s);
-  s = q(KEYS("{'kid':'a','kty':'OKP','crv':'Ed25519','x':'" X32 "'},"
-             "{'kid':'z','kty':'XYZ'}"));
+  s = test_dquote(KEYS("{'kid':'a','kty':'OKP','crv':'Ed25519','x':'" X32 "'},"
+                       "{'kid':'z','kty':'XYZ'}"));
   assert_int_equal(zt_jwks_validate(NULL, s, strlen(s), collect, &c, &res),
                    ZT_OK);
   assert_int_equal(res.status, ZT_JWKS_OKP_X_BAD_BASE64);
@@ -659,7 +575,7 @@ static void test_callback_refuses(void **state) {
 
 static void test_callback_stops(void **state) {
   (void)state;
-  char *s = q(KEYS(OKP_GOOD "," OKP_GOOD));
+  char *s = test_dquote(KEYS(OKP_GOOD "," OKP_GOOD));
   collector c = {0};
   c.stop_with = ZT_EINTERNAL;
   zt_jwks_result res;
@@ -669,7 +585,7 @@ static void test_callback_stops(void **state) {
   assert_non_null(res.why);
   assert_int_equal(c.count, 1);
   free(s);
-  s = q("{'k1':" CERT("AAAA") ",'k2':" CERT("AAAA") "}");
+  s = test_dquote("{'k1':" CERT("AAAA") ",'k2':" CERT("AAAA") "}");
   memset(&c, 0, sizeof c);
   c.stop_with = ZT_ENOMEM;
   assert_int_equal(zt_jwks_validate(NULL, s, strlen(s), collect, &c, &res),
@@ -681,8 +597,8 @@ static void test_callback_stops(void **state) {
 
 static void test_callback_x509(void **state) {
   (void)state;
-  char *s =
-      q("{'kid-1':" CERT("MIIB\\nAAAA\\nAA==") ",'kid-2':" CERT("////") "}");
+  char *s = test_dquote(
+      "{'kid-1':" CERT("MIIB\\nAAAA\\nAA==") ",'kid-2':" CERT("////") "}");
   collector c = {0};
   zt_jwks_result res;
   assert_int_equal(run(s, strlen(s), &c, &res), ZT_OK);
@@ -710,7 +626,8 @@ static void test_callback_x509(void **state) {
 static void test_jwk_check_direct(void **state) {
   (void)state;
   zt_json_doc doc;
-  char *s = q("{'kty':'RSA','kid':'k','alg':'PS256','n':'AQAB','e':'AQAB'}");
+  char *s = test_dquote(
+      "{'kty':'RSA','kid':'k','alg':'PS256','n':'AQAB','e':'AQAB'}");
   assert_int_equal(zt_json_parse_alloc(&doc, NULL, s, strlen(s), NULL, NULL),
                    ZT_OK);
   zt_jwk key;
@@ -728,7 +645,7 @@ static void test_jwk_check_direct(void **state) {
   zt_json_doc_free(&doc);
   free(s);
 
-  s = q("[1]");
+  s = test_dquote("[1]");
   assert_int_equal(zt_json_parse_alloc(&doc, NULL, s, strlen(s), NULL, NULL),
                    ZT_OK);
   assert_int_equal(zt_jwk_check(&doc, ZT_JSON_ROOT, &key, NULL),
@@ -743,11 +660,11 @@ static void test_reasons(void **state) {
   (void)state;
   const char *why;
   bool priv;
-  char *s = q(RSA_KEY("'e':'AQAB'"));
+  char *s = test_dquote(RSA_KEY("'e':'AQAB'"));
   assert_false(zt_jwks_check(s, strlen(s), &priv, &why));
   assert_string_equal(why, "RSA key is missing n (JwksRSAKeyMissingN)");
   free(s);
-  s = q(RSA_KEY("'n':'AQAB','e':'BQ'"));
+  s = test_dquote(RSA_KEY("'n':'AQAB','e':'BQ'"));
   assert_false(zt_jwks_check(s, strlen(s), NULL, &why));
   assert_string_equal(why, "RSA key e is not 3 or 65537 (JwksRsaParseError)");
   free(s);
@@ -869,7 +786,7 @@ static void test_out_of_memory(void **state) {
       KEYS(OKP_GOOD "," EC_GOOD),
   };
   for (size_t i = 0; i < NCASES(sets); i++) {
-    char *s = q(sets[i]);
+    char *s = test_dquote(sets[i]);
     size_t k = 0;
     for (;; k++) {
       test_alloc b = {.fail_at = (long)k + 1};
@@ -903,16 +820,18 @@ static void check_expected_keys(const vfile *f, zt_json_val c,
   zt_json_iter_init(&it, &f->doc, keys);
   for (size_t i = 0; zt_json_iter_next(&it, NULL, &k); i++) {
     const seen_key *sk = &col->keys[i];
-    const char *want;
-    size_t wl;
-    if (member_str(&f->doc, k, "kid", &want, &wl) && strcmp(want, sk->kid))
-      fail_msg("%s key %zu: kid %s, want %s", name, i, sk->kid, want);
-    if (member_str(&f->doc, k, "alg", &want, &wl) && strcmp(want, sk->alg))
-      fail_msg("%s key %zu: alg %s, want %s", name, i, sk->alg, want);
-    if (member_str(&f->doc, k, "kty", &want, &wl))
-      assert_string_equal(zt_jwk_kty_name(sk->kty), want);
-    if (member_str(&f->doc, k, "crv", &want, &wl))
-      assert_string_equal(zt_jwk_crv_name(sk->crv), want);
+    const char *kid = vec_opt_str(&f->doc, k, "kid", NULL);
+    const char *alg = vec_opt_str(&f->doc, k, "alg", NULL);
+    const char *kty = vec_opt_str(&f->doc, k, "kty", NULL);
+    const char *crv = vec_opt_str(&f->doc, k, "crv", NULL);
+    if (kid && strcmp(kid, sk->kid))
+      fail_msg("%s key %zu: kid %s, want %s", name, i, sk->kid, kid);
+    if (alg && strcmp(alg, sk->alg))
+      fail_msg("%s key %zu: alg %s, want %s", name, i, sk->alg, alg);
+    if (kty)
+      assert_string_equal(zt_jwk_kty_name(sk->kty), kty);
+    if (crv)
+      assert_string_equal(zt_jwk_crv_name(sk->crv), crv);
   }
 }
 
@@ -944,12 +863,11 @@ static bool differs_deliberately(const char *name, zt_jwks_status st) {
 }
 
 static void check_vector_case(const vfile *f, zt_json_val c, tally *t) {
-  const char *name, *format, *text, *want;
-  size_t nl, fl, tl, wl;
-  assert_true(member_str(&f->doc, c, "name", &name, &nl));
-  assert_true(member_str(&f->doc, c, "format", &format, &fl));
-  assert_true(member_str(&f->doc, c, "text", &text, &tl));
-  assert_true(member_str(&f->doc, c, "expected_status", &want, &wl));
+  size_t tl;
+  const char *name = vec_str(&f->doc, c, "name", NULL);
+  const char *format = vec_str(&f->doc, c, "format", NULL);
+  const char *text = vec_str(&f->doc, c, "text", &tl);
+  const char *want = vec_str(&f->doc, c, "expected_status", NULL);
   collector col = {0};
   zt_jwks_result res;
   assert_int_equal(run(text, tl, &col, &res), ZT_OK);
@@ -960,13 +878,13 @@ static void check_vector_case(const vfile *f, zt_json_val c, tally *t) {
     return;
   }
   assert_string_equal(format, "JWKS");
-  if (has_member(&f->doc, c, "nonstandard_json")) {
+  if (vec_has(&f->doc, c, "nonstandard_json")) {
     /* Strict JSON: deliberately JwksParseError. The status the case means
      * must come back once the trailing commas are gone. */
     assert_int_equal(res.status, ZT_JWKS_PARSE_ERROR);
     char *strict = malloc(tl + 1);
     assert_non_null(strict);
-    size_t sl = strip_trailing_commas(text, tl, strict);
+    size_t sl = test_strip_trailing_commas(text, tl, strict);
     assert_true(sl < tl);
     memset(&col, 0, sizeof col);
     assert_int_equal(run(strict, sl, &col, &res), ZT_OK);
@@ -979,8 +897,7 @@ static void check_vector_case(const vfile *f, zt_json_val c, tally *t) {
     t->exact++;
   }
   if (strcmp(zt_jwt_status_name(res.status), want) != 0)
-    fail_msg("%s: got %s, want %s", name, zt_jwt_status_name(res.status),
-             want);
+    fail_msg("%s: got %s, want %s", name, zt_jwt_status_name(res.status), want);
   zt_json_val v;
   int64_t count;
   if (zt_json_member(&f->doc, c, "expected_key_count", 18, &v)) {
@@ -1025,19 +942,19 @@ static void test_vectors_verify_keysets(void **state) {
   zt_json_iter_init(&it, &f.doc, sets);
   size_t checked = 0;
   while (zt_json_iter_next(&it, &name, &ks)) {
-    const char *format, *text, *label;
-    size_t fl, tl, ll;
+    const char *label;
+    size_t ll, tl;
     assert_true(zt_json_string(&f.doc, name, &label, &ll));
-    assert_true(member_str(&f.doc, ks, "format", &format, &fl));
+    const char *format = vec_str(&f.doc, ks, "format", NULL);
     if (strcmp(format, "JWKS") != 0 && strcmp(format, "X509_KID_MAP") != 0)
       continue;
-    assert_true(member_str(&f.doc, ks, "text", &text, &tl));
+    const char *text = vec_str(&f.doc, ks, "text", &tl);
     collector col = {0};
     zt_jwks_result res;
-    if (has_member(&f.doc, ks, "nonstandard_json")) {
+    if (vec_has(&f.doc, ks, "nonstandard_json")) {
       assert_int_equal(run(text, tl, &col, &res), ZT_OK);
       assert_int_equal(res.status, ZT_JWKS_PARSE_ERROR);
-      assert_true(member_str(&f.doc, ks, "text_strict_json", &text, &tl));
+      text = vec_str(&f.doc, ks, "text_strict_json", &tl);
       memset(&col, 0, sizeof col);
     }
     assert_int_equal(run(text, tl, &col, &res), ZT_OK);
@@ -1059,41 +976,62 @@ static bool has_suffix(const char *s, const char *suf) {
   return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-static void test_vectors_istio(void **state) {
-  (void)state;
-  if (!test_vectors_present())
-    skip();
+typedef void (*file_fn)(const char *name, const char *text, size_t n,
+                        void *ctx);
+
+/* Runs fn on each file of vectors subdirectory sub whose name ends in
+ * suffix; returns how many there were. */
+static size_t for_each_file(const char *sub, const char *suffix, file_fn fn,
+                            void *ctx) {
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s/istio", test_vectors_dir());
+  snprintf(dir, sizeof dir, "%s/%s", test_vectors_dir(), sub);
   DIR *d = opendir(dir);
   assert_non_null(d);
   struct dirent *e;
   size_t seen = 0;
   while ((e = readdir(d)) != NULL) {
-    if (!has_suffix(e->d_name, "jwks.json"))
+    if (!has_suffix(e->d_name, suffix))
       continue;
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    char rel[512];
+    snprintf(rel, sizeof rel, "%s/%s", sub, e->d_name);
     size_t n;
-    char *s = read_path(path, &n);
-    collector col = {0};
-    zt_jwks_result res;
-    assert_int_equal(run(s, n, &col, &res), ZT_OK);
-    assert_int_equal(res.status, ZT_JWKS_OK);
-    assert_int_equal(res.valid, 1);
-    assert_false(res.has_private);
-    assert_int_equal(col.keys[0].kty, ZT_JWK_KTY_RSA);
-    assert_true(strlen(col.keys[0].kid) > 0);
-    assert_string_equal(col.keys[0].alg, ""); /* the samples carry no alg */
+    char *s = vec_read(rel, &n);
+    fn(e->d_name, s, n, ctx);
     free(s);
     seen++;
   }
   closedir(d);
-  assert_int_equal(seen, 2);
+  return seen;
 }
 
-/* The cookbook's bare JWKs: checked alone and wrapped in a set. */
-static void check_cookbook_key(const char *file, const char *text, size_t n) {
+/* An Istio sample key set: one RSA key with a kid. */
+static void check_istio_jwks(const char *name, const char *text, size_t n,
+                             void *ctx) {
+  (void)name;
+  (void)ctx;
+  collector col = {0};
+  zt_jwks_result res;
+  assert_int_equal(run(text, n, &col, &res), ZT_OK);
+  assert_int_equal(res.status, ZT_JWKS_OK);
+  assert_int_equal(res.valid, 1);
+  assert_false(res.has_private);
+  assert_int_equal(col.keys[0].kty, ZT_JWK_KTY_RSA);
+  assert_true(strlen(col.keys[0].kid) > 0);
+  assert_string_equal(col.keys[0].alg, ""); /* the samples carry no alg */
+}
+
+static void test_vectors_istio(void **state) {
+  (void)state;
+  if (!test_vectors_present())
+    skip();
+  assert_int_equal(for_each_file("istio", "jwks.json", check_istio_jwks, NULL),
+                   2);
+}
+
+/* The cookbook's bare JWKs: checked alone and wrapped in a set; *ctx
+ * counts the private ones. */
+static void check_cookbook_key(const char *file, const char *text, size_t n,
+                               void *ctx) {
   bool want_private = strstr(file, "private") != NULL;
   /* 3_6 is an encryption key: alg A256GCM is not an HMAC algorithm. */
   zt_jwks_status want =
@@ -1120,32 +1058,16 @@ static void check_cookbook_key(const char *file, const char *text, size_t n) {
   if (want == ZT_JWKS_OK)
     assert_true(strlen(col.keys[0].kid) > 0);
   free(set);
+  *(size_t *)ctx += want_private;
 }
 
 static void test_vectors_rfc7520(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/rfc7520/jwk", test_vectors_dir());
-  DIR *d = opendir(dir);
-  assert_non_null(d);
-  struct dirent *e;
-  size_t seen = 0, priv = 0;
-  while ((e = readdir(d)) != NULL) {
-    if (!has_suffix(e->d_name, ".json"))
-      continue;
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    size_t n;
-    char *s = read_path(path, &n);
-    check_cookbook_key(e->d_name, s, n);
-    free(s);
-    seen++;
-    priv += strstr(e->d_name, "private") != NULL;
-  }
-  closedir(d);
-  assert_int_equal(seen, 6);
+  size_t priv = 0;
+  assert_int_equal(
+      for_each_file("rfc7520/jwk", ".json", check_cookbook_key, &priv), 6);
   assert_int_equal(priv, 2);
 }
 

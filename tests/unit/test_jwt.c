@@ -14,6 +14,7 @@
 #include "json.h"
 #include "jwt.h"
 #include "test_files.h"
+#include "test_vectors.h"
 
 #define NCASES(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -64,18 +65,8 @@ static size_t mk_raw(const char *h, size_t hn, const char *p, size_t pn,
   return o + sl;
 }
 
-/* Test JSON is written with ' for ", which no test needs literally. */
-static char *dq(const char *s) {
-  size_t n = strlen(s);
-  char *p = malloc(n + 1);
-  assert_non_null(p);
-  for (size_t i = 0; i <= n; i++)
-    p[i] = s[i] == '\'' ? '"' : s[i];
-  return p;
-}
-
 static size_t mk(const char *h, const char *p, const char *sig) {
-  char *hq = dq(h), *pq = dq(p);
+  char *hq = test_dquote(h), *pq = test_dquote(p);
   size_t n = mk_raw(hq, strlen(hq), pq, strlen(pq), sig);
   free(hq);
   free(pq);
@@ -102,16 +93,6 @@ static void expect_status(zt_jwt_status got, zt_jwt_status want,
   if (got != want)
     fail_msg("%s: got %s, want %s", what, zt_jwt_status_name(got),
              zt_jwt_status_name(want));
-}
-
-static int status_named(const char *name, size_t n) {
-  for (int i = 0; i < ZT_JWT_STATUS_COUNT; i++) {
-    const char *s = zt_jwt_status_name(i);
-    if (strlen(s) == n && memcmp(s, name, n) == 0)
-      return i;
-  }
-  fail_msg("unknown status %.*s", (int)n, name);
-  return -1;
 }
 
 static bool str_is(zt_str s, const char *want) {
@@ -174,49 +155,18 @@ static void assert_shape(const zt_jwt *t, const char *s, size_t n) {
 
 /* ---- Vector files -------------------------------------------------------- */
 
-typedef struct vfile {
-  char *text;
-  size_t n;
-  zt_json_doc doc;
-} vfile;
-
-static void vfile_open(vfile *f, const char *rel) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
-  f->text = test_read_file(path, &f->n);
-  if (!f->text)
-    fail_msg("cannot read %s", path);
-  zt_json_limits lim = {1u << 22, 1u << 20, 64, 0};
-  zt_json_error err = {0, NULL};
-  int rc = zt_json_parse_alloc(&f->doc, NULL, f->text, f->n, &lim, &err);
-  if (rc != ZT_OK)
-    fail_msg("%s: %s at %zu", rel, err.reason, err.offset);
-}
-
-static void vfile_close(vfile *f) {
-  zt_json_doc_free(&f->doc);
-  free(f->text);
-}
-
-static zt_json_val member(const zt_json_doc *d, zt_json_val obj,
-                          const char *name) {
-  zt_json_val v;
-  if (!zt_json_member(d, obj, name, strlen(name), &v))
-    fail_msg("vector member \"%s\" missing", name);
-  return v;
-}
-
+/* A string member as a zt_str (see vec_str). */
 static zt_str member_str(const zt_json_doc *d, zt_json_val obj,
                          const char *name) {
   zt_str s;
-  if (!zt_json_string(d, member(d, obj, name), &s.ptr, &s.len))
-    fail_msg("vector member \"%s\" is not a string", name);
+  s.ptr = vec_str(d, obj, name, &s.len);
   return s;
 }
 
-static bool has(const zt_json_doc *d, zt_json_val obj, const char *name) {
-  zt_json_val v;
-  return zt_json_member(d, obj, name, strlen(name), &v);
+/* Parses a token of a vector file from a copy in tok_buf. */
+static zt_jwt_status parse_str(zt_str tok) {
+  memcpy(tok_buf, tok.ptr, tok.len);
+  return zt_jwt_parse(T, tok_buf, tok.len);
 }
 
 /* An unsigned 64-bit number of a vector file, from its text (the vectors
@@ -232,7 +182,7 @@ static uint64_t vec_u64(const vfile *f, zt_json_val v) {
 
 /* The token of a jwt_parse.json case: a string, or {repeat_char, count}. */
 static size_t case_token(const vfile *f, zt_json_val c) {
-  zt_json_val tok = member(&f->doc, c, "token");
+  zt_json_val tok = vec_member(&f->doc, c, "token");
   const char *p;
   size_t n;
   if (zt_json_string(&f->doc, tok, &p, &n)) {
@@ -241,7 +191,7 @@ static size_t case_token(const vfile *f, zt_json_val c) {
     return n;
   }
   zt_str ch = member_str(&f->doc, tok, "repeat_char");
-  uint64_t count = vec_u64(f, member(&f->doc, tok, "count"));
+  uint64_t count = vec_u64(f, vec_member(&f->doc, tok, "count"));
   assert_true(ch.len == 1 && count < TOK_CAP);
   memset(tok_buf, ch.ptr[0], (size_t)count);
   return (size_t)count;
@@ -376,13 +326,13 @@ static void test_vectors_jwt_parse(void **state) {
   zt_json_iter it;
   zt_json_val c;
   size_t count = 0, ok = 0;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
+  vfile_iter(&it, &f, "cases");
   while (zt_json_iter_next(&it, NULL, &c)) {
     zt_str name = member_str(&f.doc, c, "name");
     zt_str want = member_str(&f.doc, c, "expected_status");
     size_t n = case_token(&f, c);
     zt_jwt_status st = zt_jwt_parse(T, tok_buf, n);
-    if ((int)st != status_named(want.ptr, want.len))
+    if (st != vec_status(want.ptr, want.len))
       fail_msg("%s: got %s, want %.*s", name.ptr, zt_jwt_status_name(st),
                (int)want.len, want.ptr);
     if (st == ZT_JWT_OK) {
@@ -416,14 +366,14 @@ static void apply_overrides(const vfile *f, zt_json_val c) {
   zt_json_val o;
   if (!zt_json_member(&f->doc, c, "override_claims", 15, &o))
     return;
-  if (has(&f->doc, o, "exp")) {
+  if (vec_has(&f->doc, o, "exp")) {
     assert_true(
-        zt_json_string_eq(&f->doc, member(&f->doc, o, "exp"), "absent", 6));
+        zt_json_string_eq(&f->doc, vec_member(&f->doc, o, "exp"), "absent", 6));
     T->exp = 0;
   }
-  if (has(&f->doc, o, "nbf")) {
+  if (vec_has(&f->doc, o, "nbf")) {
     assert_true(
-        zt_json_string_eq(&f->doc, member(&f->doc, o, "nbf"), "absent", 6));
+        zt_json_string_eq(&f->doc, vec_member(&f->doc, o, "nbf"), "absent", 6));
     T->nbf = 0;
   }
 }
@@ -447,17 +397,17 @@ static void test_vectors_time(void **state) {
   size_t count = 0;
   zt_json_iter it;
   zt_json_val c;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
+  vfile_iter(&it, &f, "cases");
   while (zt_json_iter_next(&it, NULL, &c)) {
     expect_status(zt_jwt_parse(T, tok_buf, tok.len), ZT_JWT_OK, "token");
     assert_int_equal(T->exp, 1605052800);
     assert_int_equal(T->nbf, 1605050800);
     apply_overrides(&f, c);
-    uint64_t now = vec_u64(&f, member(&f.doc, c, "now"));
-    uint64_t skew = vec_u64(&f, member(&f.doc, c, "clock_skew"));
+    uint64_t now = vec_u64(&f, vec_member(&f.doc, c, "now"));
+    uint64_t skew = vec_u64(&f, vec_member(&f.doc, c, "clock_skew"));
     zt_str want = member_str(&f.doc, c, "expected");
     zt_jwt_status st = zt_jwt_check_time(T, now, skew);
-    if ((int)st != status_named(want.ptr, want.len))
+    if (st != vec_status(want.ptr, want.len))
       fail_msg("case %zu (now %llu): got %s", count, (unsigned long long)now,
                zt_jwt_status_name(st));
     count++;
@@ -524,15 +474,15 @@ static void test_vectors_audience(void **state) {
   size_t count = 0;
   zt_json_iter it;
   zt_json_val c;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
+  vfile_iter(&it, &f, "cases");
   while (zt_json_iter_next(&it, NULL, &c)) {
     zt_str allowed[8];
-    size_t n = config_list(&f, member(&f.doc, c, "config_audiences"), allowed,
-                           NCASES(allowed));
-    zt_json_val list = member(&f.doc, c, "jwt_audiences");
+    size_t n = config_list(&f, vec_member(&f.doc, c, "config_audiences"),
+                           allowed, NCASES(allowed));
+    zt_json_val list = vec_member(&f.doc, c, "jwt_audiences");
     bool want;
     assert_int_equal(
-        zt_json_bool(&f.doc, member(&f.doc, c, "expected_allowed"), &want),
+        zt_json_bool(&f.doc, vec_member(&f.doc, c, "expected_allowed"), &want),
         ZT_OK);
     uint32_t k = zt_json_size(&f.doc, list);
     for (int as_string = 0; as_string < 2; as_string++) {
@@ -567,17 +517,16 @@ static void test_vectors_quirks(void **state) {
   size_t count = 0, anchor_ok = 0;
   zt_json_iter it;
   zt_json_val c;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
+  vfile_iter(&it, &f, "cases");
   while (zt_json_iter_next(&it, NULL, &c)) {
     zt_str tok = member_str(&f.doc, c, "token");
     zt_str name = member_str(&f.doc, c, "name");
-    memcpy(tok_buf, tok.ptr, tok.len);
-    if (zt_jwt_parse(T, tok_buf, tok.len) != ZT_JWT_BAD_FORMAT)
+    if (parse_str(tok) != ZT_JWT_BAD_FORMAT)
       fail_msg("%s: not JwtBadFormat", name.ptr);
     assert_empty(T);
     count++;
-    if (!zt_json_string_eq(&f.doc, member(&f.doc, c, "expected_anchor_status"),
-                           "Ok", 2))
+    if (!zt_json_string_eq(
+            &f.doc, vec_member(&f.doc, c, "expected_anchor_status"), "Ok", 2))
       continue;
     /* The canonical form: empty pieces dropped. */
     size_t o = 0;
@@ -612,15 +561,13 @@ static void test_vectors_fuzz_seeds(void **state) {
   size_t count = 0;
   zt_json_iter it;
   zt_json_val c;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "seeds"));
+  vfile_iter(&it, &f, "seeds");
   while (zt_json_iter_next(&it, NULL, &c)) {
     zt_str tok = member_str(&f.doc, c, "jwt");
     assert_true(count < NCASES(want));
-    assert_true(zt_json_string_eq(&f.doc, member(&f.doc, c, "name"),
+    assert_true(zt_json_string_eq(&f.doc, vec_member(&f.doc, c, "name"),
                                   want[count].name, strlen(want[count].name)));
-    memcpy(tok_buf, tok.ptr, tok.len);
-    expect_status(zt_jwt_parse(T, tok_buf, tok.len), ZT_JWT_OK,
-                  want[count].name);
+    expect_status(parse_str(tok), ZT_JWT_OK, want[count].name);
     assert_shape(T, tok_buf, tok.len);
     assert_int_equal(T->alg, want[count].alg);
     count++;
@@ -643,13 +590,12 @@ static void test_vectors_verify_prefix(void **state) {
   size_t count = 0, deviations = 0;
   zt_json_iter it;
   zt_json_val c;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
+  vfile_iter(&it, &f, "cases");
   while (zt_json_iter_next(&it, NULL, &c)) {
     zt_str name = member_str(&f.doc, c, "name");
     zt_str tok = member_str(&f.doc, c, "token");
     zt_str want = member_str(&f.doc, c, "expected_status");
-    memcpy(tok_buf, tok.ptr, tok.len);
-    zt_jwt_status st = zt_jwt_parse(T, tok_buf, tok.len);
+    zt_jwt_status st = parse_str(tok);
     count++;
     if (strcmp(name.ptr, "x509_no_kid_ok") == 0) {
       expect_status(st, ZT_JWT_SIGNATURE_PARSE_ERROR_BAD_BASE64, name.ptr);
@@ -658,10 +604,10 @@ static void test_vectors_verify_prefix(void **state) {
       continue;
     }
     expect_status(st, ZT_JWT_OK, name.ptr);
-    uint64_t now = vec_u64(&f, member(&f.doc, c, "now"));
-    uint64_t skew = vec_u64(&f, member(&f.doc, c, "clock_skew"));
+    uint64_t now = vec_u64(&f, vec_member(&f.doc, c, "now"));
+    uint64_t skew = vec_u64(&f, vec_member(&f.doc, c, "clock_skew"));
     st = zt_jwt_check_time(T, now, skew);
-    int w = status_named(want.ptr, want.len);
+    int w = vec_status(want.ptr, want.len);
     if (w == ZT_JWT_EXPIRED || w == ZT_JWT_NOT_YET_VALID) {
       expect_status(st, (zt_jwt_status)w, name.ptr);
       continue;
@@ -669,7 +615,7 @@ static void test_vectors_verify_prefix(void **state) {
     expect_status(st, ZT_JWT_OK, name.ptr);
     zt_str allowed[8];
     size_t n = 0;
-    zt_json_val list = member(&f.doc, c, "audiences");
+    zt_json_val list = vec_member(&f.doc, c, "audiences");
     if (zt_json_type_of(&f.doc, list) == ZT_JSON_ARRAY)
       n = config_list(&f, list, allowed, NCASES(allowed));
     bool ok = zt_jwt_audience_allowed(T, allowed, n);
@@ -698,13 +644,12 @@ static void test_rfc7515_appendix_a(void **state) {
   size_t count = 0;
   zt_json_iter it;
   zt_json_val c;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "examples"));
+  vfile_iter(&it, &f, "examples");
   while (zt_json_iter_next(&it, NULL, &c)) {
     zt_str tok = member_str(&f.doc, c, "jws");
     zt_str name = member_str(&f.doc, c, "name");
     assert_true(count < NCASES(want));
-    memcpy(tok_buf, tok.ptr, tok.len);
-    expect_status(zt_jwt_parse(T, tok_buf, tok.len), want[count], name.ptr);
+    expect_status(parse_str(tok), want[count], name.ptr);
     if (want[count] == ZT_JWT_OK) {
       assert_true(str_is(T->iss, "joe"));
       assert_int_equal(T->exp, 1300819380);
@@ -729,10 +674,9 @@ static void test_rfc7797_crit_b64(void **state) {
   vfile f;
   vfile_open(&f, "rfc7520/rfc7797/hmac-sha2_b64_false.json");
   zt_str tok =
-      member_str(&f.doc, member(&f.doc, ZT_JSON_ROOT, "output"), "compact");
-  memcpy(tok_buf, tok.ptr, tok.len);
-  expect_status(zt_jwt_parse(T, tok_buf, tok.len),
-                ZT_JWT_HEADER_NOT_IMPLEMENTED_ALG, "rfc7797 compact");
+      member_str(&f.doc, vec_member(&f.doc, ZT_JSON_ROOT, "output"), "compact");
+  expect_status(parse_str(tok), ZT_JWT_HEADER_NOT_IMPLEMENTED_ALG,
+                "rfc7797 compact");
   vfile_close(&f);
   expect_status(hp("{'alg':'HS256','b64':false,'crit':['b64']}", "{}"),
                 ZT_JWT_HEADER_NOT_IMPLEMENTED_ALG, "b64 false, claims");

@@ -36,10 +36,17 @@ static const zt_jwtc_entry *get(zt_jwtc *c, const char *tok, uint32_t rule) {
                      rule);
 }
 
+/* A cache on the default allocator. */
+static zt_jwtc *new_cache(uint32_t entries, uint64_t seed) {
+  zt_jwtc *c;
+  assert_int_equal(zt_jwtc_new(&c, &zt_default_allocator, entries, seed),
+                   ZT_OK);
+  return c;
+}
+
 static void test_exact_keys(void **state) {
   (void)state;
-  zt_jwtc *c;
-  assert_int_equal(zt_jwtc_new(&c, &zt_default_allocator, 64, 1), ZT_OK);
+  zt_jwtc *c = new_cache(64, 1);
   claims cl;
   parse(&cl, "{\"iss\":\"i\",\"sub\":\"s\",\"n\":1}");
   put(c, "a.b.c", 3, &cl);
@@ -60,8 +67,7 @@ static void test_exact_keys(void **state) {
   put(c, big, 3, &cl);
   assert_null(get(c, big, 3));
   zt_jwtc_free(c);
-  assert_int_equal(zt_jwtc_new(&c, &zt_default_allocator, 0, 1), ZT_OK);
-  assert_null(c); /* 0 entries: no cache, and lookups on NULL miss */
+  assert_null(new_cache(0, 1)); /* 0 entries: no cache, lookups on NULL miss */
   assert_null(get(NULL, "a.b.c", 3));
 }
 
@@ -69,8 +75,7 @@ static void test_exact_keys(void **state) {
  * readable until released (valgrind and ASan check the memory). */
 static void test_evicted_while_held(void **state) {
   (void)state;
-  zt_jwtc *c;
-  assert_int_equal(zt_jwtc_new(&c, &zt_default_allocator, 4, 7), ZT_OK);
+  zt_jwtc *c = new_cache(4, 7);
   claims cl;
   parse(&cl, "{\"sub\":\"held\"}");
   put(c, "held.token.x", 1, &cl);
@@ -137,8 +142,7 @@ static void *hammer(void *arg) {
 
 static void test_threads(void **state) {
   (void)state;
-  zt_jwtc *c;
-  assert_int_equal(zt_jwtc_new(&c, &zt_default_allocator, 32, 3), ZT_OK);
+  zt_jwtc *c = new_cache(32, 3);
   claims cl;
   parse(&cl, "{\"iss\":\"x\"}");
   pthread_t t[4];

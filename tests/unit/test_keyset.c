@@ -17,79 +17,19 @@
 #include "keyset.h"
 #include "test_alloc.h"
 #include "test_files.h"
+#include "test_vectors.h"
 
 #define NCASES(t) (sizeof(t) / sizeof((t)[0]))
 
 /* ---- Files and JSON ------------------------------------------------------ */
 
-typedef struct vfile {
-  char *text;
-  size_t n;
-  zt_json_doc doc;
-} vfile;
+/* The anchor's key parse cases (read with vfile_case_text). */
+#define JWKS_PARSE "jwt_verify_lib/jwks_parse.json"
 
-static void vfile_open(vfile *f, const char *rel) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
-  f->text = test_read_file(path, &f->n);
-  if (!f->text)
-    fail_msg("cannot read %s", path);
-  zt_json_limits lim = {1u << 22, 1u << 20, 64, 0};
-  zt_json_error err = {0, NULL};
-  if (zt_json_parse_alloc(&f->doc, NULL, f->text, f->n, &lim, &err) != ZT_OK)
-    fail_msg("%s: %s at %zu", rel, err.reason, err.offset);
-}
-
-static void vfile_close(vfile *f) {
-  zt_json_doc_free(&f->doc);
-  free(f->text);
-}
-
-static bool get(const zt_json_doc *d, zt_json_val obj, const char *name,
-                zt_json_val *v) {
-  return zt_json_member(d, obj, name, strlen(name), v);
-}
-
-static zt_json_val member(const zt_json_doc *d, zt_json_val obj,
-                          const char *name) {
-  zt_json_val v;
-  if (!get(d, obj, name, &v))
-    fail_msg("missing member %s", name);
-  return v;
-}
-
-/* A string member, or NULL when absent or not a string. */
-static const char *opt_str(const zt_json_doc *d, zt_json_val obj,
-                           const char *name, size_t *len) {
-  zt_json_val v;
-  const char *p;
-  size_t n;
-  if (!get(d, obj, name, &v) || !zt_json_string(d, v, &p, &n))
-    return NULL;
-  if (len)
-    *len = n;
-  return p;
-}
-
-static const char *str(const zt_json_doc *d, zt_json_val obj, const char *name,
-                       size_t *len) {
-  const char *p = opt_str(d, obj, name, len);
-  if (!p)
-    fail_msg("member %s is not a string", name);
-  return p;
-}
-
-/* The case of name in the array member list of the root. */
-static zt_json_val find_case(const vfile *f, const char *list,
-                             const char *name) {
-  zt_json_val c;
-  zt_json_iter it;
-  zt_json_iter_init(&it, &f->doc, member(&f->doc, ZT_JSON_ROOT, list));
-  while (zt_json_iter_next(&it, NULL, &c))
-    if (strcmp(str(&f->doc, c, "name", NULL), name) == 0)
-      return c;
-  fail_msg("no case %s", name);
-  return ZT_JSON_NONE;
+/* The verbatim text of key set name of a verify.json. */
+static const char *keyset_text(const vfile *f, const char *name) {
+  zt_json_val sets = vec_member(&f->doc, ZT_JSON_ROOT, "keysets");
+  return vec_str(&f->doc, vec_member(&f->doc, sets, name), "text", NULL);
 }
 
 /* A committed file under tests/data/keys, NUL-terminated. */
@@ -101,42 +41,6 @@ static char *key_file(const char *name, size_t *len) {
   if (!p)
     fail_msg("cannot read %s", path);
   return p;
-}
-
-/* Test JSON is written with single quotes; this swaps them for double
- * quotes into a buffer the caller frees. */
-static char *q(const char *s) {
-  char *p = strdup(s);
-  assert_non_null(p);
-  for (char *c = p; *c; c++)
-    if (*c == '\'')
-      *c = '"';
-  return p;
-}
-
-/* The anchor's parser took trailing commas; removing them (outside
- * strings) gives the strict JSON the case means. */
-static size_t strip_trailing_commas(const char *in, size_t n, char *out) {
-  size_t o = 0;
-  bool in_str = false, esc = false;
-  for (size_t i = 0; i < n; i++) {
-    char c = in[i];
-    if (in_str) {
-      esc = !esc && c == '\\';
-      in_str = esc || c != '"';
-    } else if (c == '"') {
-      in_str = true;
-    } else if (c == ',') {
-      size_t j = i + 1;
-      while (j < n &&
-             (in[j] == ' ' || in[j] == '\n' || in[j] == '\t' || in[j] == '\r'))
-        j++;
-      if (j < n && (in[j] == '}' || in[j] == ']'))
-        continue;
-    }
-    out[o++] = c;
-  }
-  return o;
 }
 
 static char *b64url(const void *p, size_t n) {
@@ -212,13 +116,18 @@ static void token_parse(token *t, const char *text) {
   assert_true(decode_lenient(d2 + 1, sl, t->sig, sl, &t->sig_len));
   zt_json_doc doc;
   assert_int_equal(zt_json_parse_alloc(&doc, NULL, hdr, n, NULL, NULL), ZT_OK);
-  const char *alg = str(&doc, ZT_JSON_ROOT, "alg", &n);
+  const char *alg = vec_str(&doc, ZT_JSON_ROOT, "alg", &n);
   t->alg = zt_alg_parse(alg, n);
-  const char *kid = opt_str(&doc, ZT_JSON_ROOT, "kid", &t->kid_len);
+  const char *kid = vec_opt_str(&doc, ZT_JSON_ROOT, "kid", &t->kid_len);
   if (kid)
     t->kid = strndup(kid, t->kid_len);
   zt_json_doc_free(&doc);
   free(hdr);
+}
+
+/* The token of case name of a verify.json. */
+static const char *case_token(const vfile *f, const char *name) {
+  return vec_str(&f->doc, vfile_case(f, name), "token", NULL);
 }
 
 /* A token MACed with key under alg (an HS* alg), with kid when non-NULL. */
@@ -262,7 +171,7 @@ static void expect(const zt_keyset *ks, const token *t, zt_jwt_status want,
 
 /* Imports the JWKS text (single quotes allowed); the set or NULL. */
 static zt_keyset *load(const char *json, zt_jwks_result *res) {
-  char *s = q(json);
+  char *s = test_dquote(json);
   zt_keyset *ks = NULL;
   assert_int_equal(zt_keyset_from_jwks(NULL, s, strlen(s), &ks, res), ZT_OK);
   assert_int_equal(ks != NULL, res->status == ZT_JWKS_OK);
@@ -345,6 +254,25 @@ static const uint8_t *kb(uint8_t v, size_t n) {
   return key_bytes;
 }
 
+/* Imports {'keys':[...]} of n JWK texts (which it frees). */
+static zt_keyset *load_keys(char **keys, size_t n, zt_jwks_result *res) {
+  char *json = jwks_of(keys, n);
+  zt_keyset *ks = load(json, res);
+  free(json);
+  return ks;
+}
+
+/* A token under alg with kid (NULL: none), MACed with kl bytes of value v,
+ * gets want from ks. */
+static void expect_mac(const zt_keyset *ks, zt_alg alg, const char *kid,
+                       uint8_t v, size_t kl, zt_jwt_status want,
+                       const char *what) {
+  token t;
+  token_hmac(&t, alg, kid, kb(v, kl), kl);
+  expect(ks, &t, want, what);
+  token_free(&t);
+}
+
 /* ---- Vectors: jwks_parse.json -------------------------------------------- */
 
 /* Cases where we deliberately report another status than the anchor. */
@@ -413,27 +341,27 @@ static zt_alg alg_text(const char *s) {
  * expected_return is the status of loading that second PEM alone. */
 static void pem_case(const vfile *f, zt_json_val c, const char *name,
                      parse_tally *t) {
-  const char *text = str(&f->doc, c, "text", NULL);
-  const char *kid = opt_str(&f->doc, c, "pem_kid", NULL);
-  zt_alg alg = alg_text(opt_str(&f->doc, c, "pem_alg", NULL));
+  const char *text = vec_str(&f->doc, c, "text", NULL);
+  const char *kid = vec_opt_str(&f->doc, c, "pem_kid", NULL);
+  zt_alg alg = alg_text(vec_opt_str(&f->doc, c, "pem_alg", NULL));
   zt_keyset *ks = NULL;
   zt_jwt_status st;
   assert_int_equal(zt_keyset_from_pem(NULL, text, strlen(text), kid,
                                       kid ? strlen(kid) : 0, alg, &ks, &st),
                    ZT_OK);
   if (!no_eddsa_case(name, st, ks, t))
-    expect_named(name, st, str(&f->doc, c, "expected_status", NULL));
+    expect_named(name, st, vec_str(&f->doc, c, "expected_status", NULL));
   assert_int_equal(zt_keyset_size(ks), ks ? 1 : 0);
   zt_keyset_release(ks);
   zt_json_val then;
-  if (get(&f->doc, c, "then_add_key_from_pem", &then)) {
-    text = str(&f->doc, then, "text", NULL);
-    kid = str(&f->doc, then, "kid", NULL);
-    alg = alg_text(str(&f->doc, then, "alg", NULL));
+  if (vec_get(&f->doc, c, "then_add_key_from_pem", &then)) {
+    text = vec_str(&f->doc, then, "text", NULL);
+    kid = vec_str(&f->doc, then, "kid", NULL);
+    alg = alg_text(vec_str(&f->doc, then, "alg", NULL));
     assert_int_equal(zt_keyset_from_pem(NULL, text, strlen(text), kid,
                                         strlen(kid), alg, &ks, &st),
                      ZT_OK);
-    expect_named(name, st, str(&f->doc, then, "expected_return", NULL));
+    expect_named(name, st, vec_str(&f->doc, then, "expected_return", NULL));
     zt_keyset_release(ks);
   }
   t->pem++;
@@ -442,19 +370,19 @@ static void pem_case(const vfile *f, zt_json_val c, const char *name,
 static void jwks_case(const vfile *f, zt_json_val c, const char *name,
                       parse_tally *t) {
   size_t tl;
-  const char *text = str(&f->doc, c, "text", &tl);
+  const char *text = vec_str(&f->doc, c, "text", &tl);
   zt_jwks_result res;
   zt_keyset *ks = NULL;
   assert_int_equal(zt_keyset_from_jwks(NULL, text, tl, &ks, &res), ZT_OK);
   zt_json_val v;
-  if (get(&f->doc, c, "nonstandard_json", &v)) {
+  if (vec_get(&f->doc, c, "nonstandard_json", &v)) {
     /* Strict JSON: JwksParseError; the status the case means comes back
      * once the trailing commas are gone. */
     assert_int_equal(res.status, ZT_JWKS_PARSE_ERROR);
     assert_null(ks);
     char *strict = malloc(tl);
     assert_non_null(strict);
-    size_t sl = strip_trailing_commas(text, tl, strict);
+    size_t sl = test_strip_trailing_commas(text, tl, strict);
     assert_int_equal(zt_keyset_from_jwks(NULL, strict, sl, &ks, &res), ZT_OK);
     free(strict);
     t->stripped++;
@@ -467,10 +395,10 @@ static void jwks_case(const vfile *f, zt_json_val c, const char *name,
   } else {
     t->exact++;
   }
-  expect_named(name, res.status, str(&f->doc, c, "expected_status", NULL));
+  expect_named(name, res.status, vec_str(&f->doc, c, "expected_status", NULL));
   assert_int_equal(ks != NULL, res.status == ZT_JWKS_OK);
   int64_t count;
-  if (get(&f->doc, c, "expected_key_count", &v)) {
+  if (vec_get(&f->doc, c, "expected_key_count", &v)) {
     assert_int_equal(zt_json_int64(&f->doc, v, &count), ZT_OK);
     assert_int_equal(zt_keyset_size(ks), count);
   }
@@ -484,13 +412,13 @@ static void test_vectors_jwks_parse(void **state) {
     skip();
   vfile f;
   vfile_open(&f, "jwt_verify_lib/jwks_parse.json");
-  zt_json_val cases = member(&f.doc, ZT_JSON_ROOT, "cases"), c;
+  zt_json_val cases = vec_member(&f.doc, ZT_JSON_ROOT, "cases"), c;
   zt_json_iter it;
   zt_json_iter_init(&it, &f.doc, cases);
   parse_tally t = {0, 0, 0, 0, 0};
   while (zt_json_iter_next(&it, NULL, &c)) {
-    const char *name = str(&f.doc, c, "name", NULL);
-    if (strcmp(str(&f.doc, c, "format", NULL), "PEM") == 0)
+    const char *name = vec_str(&f.doc, c, "name", NULL);
+    if (strcmp(vec_str(&f.doc, c, "format", NULL), "PEM") == 0)
       pem_case(&f, c, name, &t);
     else
       jwks_case(&f, c, name, &t);
@@ -531,22 +459,19 @@ static const struct {
  * for the NONE format. */
 static zt_keyset *verify_keyset(const vfile *f, const char *name,
                                 zt_jwt_status *st) {
-  zt_json_val ks = member(&f->doc, member(&f->doc, ZT_JSON_ROOT, "keysets"),
-                          name),
-              ov;
-  const char *format = str(&f->doc, ks, "format", NULL);
+  zt_json_val sets = vec_member(&f->doc, ZT_JSON_ROOT, "keysets");
+  zt_json_val ks = vec_member(&f->doc, sets, name), ov;
+  const char *format = vec_str(&f->doc, ks, "format", NULL);
   zt_keyset *set = NULL;
   size_t tl;
   *st = ZT_JWT_OK;
   if (strcmp(format, "NONE") == 0)
     return NULL;
-  const char *text = opt_str(&f->doc, ks, "text_strict_json", &tl);
-  if (!text)
-    text = str(&f->doc, ks, "text", &tl);
+  const char *text = vec_keyset_text(&f->doc, ks, &tl);
   if (strcmp(format, "PEM") == 0) {
     zt_alg alg = ZT_ALG_NONE;
-    if (get(&f->doc, ks, "pem_overrides", &ov))
-      alg = alg_text(opt_str(&f->doc, ov, "alg", NULL));
+    if (vec_get(&f->doc, ks, "pem_overrides", &ov))
+      alg = alg_text(vec_opt_str(&f->doc, ov, "alg", NULL));
     assert_int_equal(zt_keyset_from_pem(NULL, text, tl, NULL, 0, alg, &set, st),
                      ZT_OK);
     return set;
@@ -564,11 +489,11 @@ static zt_keyset *verify_keyset(const vfile *f, const char *name,
 static void mutations(const vfile *f, zt_json_val c, const zt_keyset *ks,
                       const token *t) {
   zt_json_val m;
-  if (!get(&f->doc, c, "signature_mutations", &m))
+  if (!vec_get(&f->doc, c, "signature_mutations", &m))
     return;
-  const char *name = str(&f->doc, c, "name", NULL);
-  const char *flip = str(&f->doc, m, "signature_bit_flip", NULL);
-  const char *cut = str(&f->doc, m, "signature_truncation", NULL);
+  const char *name = vec_str(&f->doc, c, "name", NULL);
+  const char *flip = vec_str(&f->doc, m, "signature_bit_flip", NULL);
+  const char *cut = vec_str(&f->doc, m, "signature_truncation", NULL);
   token mt = *t;
   uint8_t *sig = malloc(t->sig_len);
   assert_non_null(sig);
@@ -608,12 +533,12 @@ static bool signature_status(const char *s) {
 
 static void verify_case(const vfile *f, zt_json_val c, size_t *done,
                         size_t *differ) {
-  const char *name = str(&f->doc, c, "name", NULL);
-  const char *want = str(&f->doc, c, "expected_status", NULL);
+  const char *name = vec_str(&f->doc, c, "name", NULL);
+  const char *want = vec_str(&f->doc, c, "expected_status", NULL);
   zt_jwt_status load;
-  zt_keyset *ks = verify_keyset(f, str(&f->doc, c, "keyset", NULL), &load);
+  zt_keyset *ks = verify_keyset(f, vec_str(&f->doc, c, "keyset", NULL), &load);
   token t;
-  token_parse(&t, str(&f->doc, c, "token", NULL));
+  token_parse(&t, vec_str(&f->doc, c, "token", NULL));
   if (verify_deviation(name, load, ks, &t)) {
     (*differ)++;
   } else if (signature_status(want)) {
@@ -636,7 +561,7 @@ static void test_vectors_verify(void **state) {
   vfile_open(&f, "jwt_verify_lib/verify.json");
   zt_json_val c;
   zt_json_iter it;
-  zt_json_iter_init(&it, &f.doc, member(&f.doc, ZT_JSON_ROOT, "cases"));
+  vfile_iter(&it, &f, "cases");
   size_t done = 0, differ = 0;
   while (zt_json_iter_next(&it, NULL, &c))
     verify_case(&f, c, &done, &differ);
@@ -653,24 +578,16 @@ static void test_kid_selection(void **state) {
   char *keys[] = {oct_jwk("a", NULL, 1, 32, NULL),
                   oct_jwk("b", NULL, 2, 32, NULL)};
   zt_jwks_result res;
-  char *json = jwks_of(keys, 2);
-  zt_keyset *ks = load(json, &res);
-  free(json);
+  zt_keyset *ks = load_keys(keys, 2, &res);
   assert_int_equal(zt_keyset_size(ks), 2);
-  token t;
-  token_hmac(&t, ZT_ALG_HS256, "b", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWT_OK, "kid b, key b");
-  token_free(&t);
-  token_hmac(&t, ZT_ALG_HS256, "a", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWT_VERIFICATION_FAIL, "kid a, key b");
-  token_free(&t);
-  token_hmac(&t, ZT_ALG_HS256, "c", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWKS_KID_ALG_MISMATCH, "unknown kid");
-  token_free(&t);
+  expect_mac(ks, ZT_ALG_HS256, "b", 2, 32, ZT_JWT_OK, "kid b, key b");
+  expect_mac(ks, ZT_ALG_HS256, "a", 2, 32, ZT_JWT_VERIFICATION_FAIL,
+             "kid a, key b");
+  expect_mac(ks, ZT_ALG_HS256, "c", 2, 32, ZT_JWKS_KID_ALG_MISMATCH,
+             "unknown kid");
   /* No kid, or an empty one: every key is tried. */
-  token_hmac(&t, ZT_ALG_HS256, NULL, kb(2, 32), 32);
-  expect(ks, &t, ZT_JWT_OK, "no kid");
-  token_free(&t);
+  expect_mac(ks, ZT_ALG_HS256, NULL, 2, 32, ZT_JWT_OK, "no kid");
+  token t;
   token_hmac(&t, ZT_ALG_HS256, "", kb(2, 32), 32);
   expect(ks, &t, ZT_JWT_OK, "empty kid");
   assert_int_equal(zt_keyset_verify(ks, t.alg, NULL, 0, t.text, t.input_len,
@@ -678,12 +595,8 @@ static void test_kid_selection(void **state) {
                    ZT_JWT_OK);
   token_free(&t);
   /* Kid comparison is exact: no prefix, no case folding. */
-  token_hmac(&t, ZT_ALG_HS256, "B", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWKS_KID_ALG_MISMATCH, "kid B");
-  token_free(&t);
-  token_hmac(&t, ZT_ALG_HS256, "bb", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWKS_KID_ALG_MISMATCH, "kid bb");
-  token_free(&t);
+  expect_mac(ks, ZT_ALG_HS256, "B", 2, 32, ZT_JWKS_KID_ALG_MISMATCH, "kid B");
+  expect_mac(ks, ZT_ALG_HS256, "bb", 2, 32, ZT_JWKS_KID_ALG_MISMATCH, "kid bb");
   zt_keyset_release(ks);
 }
 
@@ -692,20 +605,13 @@ static void test_kidless_keys(void **state) {
   char *keys[] = {oct_jwk("a", NULL, 1, 32, NULL),
                   oct_jwk(NULL, NULL, 2, 32, NULL)};
   zt_jwks_result res;
-  char *json = jwks_of(keys, 2);
-  zt_keyset *ks = load(json, &res);
-  free(json);
-  token t;
+  zt_keyset *ks = load_keys(keys, 2, &res);
   /* A key without kid is tried for any token kid. */
-  token_hmac(&t, ZT_ALG_HS256, "zzz", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWT_OK, "kid-less key, other kid");
-  token_free(&t);
-  token_hmac(&t, ZT_ALG_HS256, "a", kb(2, 32), 32);
-  expect(ks, &t, ZT_JWT_OK, "kid a, kid-less key");
-  token_free(&t);
-  token_hmac(&t, ZT_ALG_HS256, "zzz", kb(3, 32), 32);
-  expect(ks, &t, ZT_JWT_VERIFICATION_FAIL, "kid-less key, wrong MAC");
-  token_free(&t);
+  expect_mac(ks, ZT_ALG_HS256, "zzz", 2, 32, ZT_JWT_OK,
+             "kid-less key, other kid");
+  expect_mac(ks, ZT_ALG_HS256, "a", 2, 32, ZT_JWT_OK, "kid a, kid-less key");
+  expect_mac(ks, ZT_ALG_HS256, "zzz", 3, 32, ZT_JWT_VERIFICATION_FAIL,
+             "kid-less key, wrong MAC");
   zt_keyset_release(ks);
 }
 
@@ -714,27 +620,17 @@ static void test_alg_binding(void **state) {
   char *keys[] = {oct_jwk("k", "HS384", 1, 64, NULL),
                   oct_jwk("m", NULL, 2, 64, NULL)};
   zt_jwks_result res;
-  char *json = jwks_of(keys, 2);
-  zt_keyset *ks = load(json, &res);
-  free(json);
-  token t;
-  token_hmac(&t, ZT_ALG_HS384, "k", kb(1, 64), 64);
-  expect(ks, &t, ZT_JWT_OK, "HS384 key, HS384 token");
-  token_free(&t);
+  zt_keyset *ks = load_keys(keys, 2, &res);
+  expect_mac(ks, ZT_ALG_HS384, "k", 1, 64, ZT_JWT_OK, "HS384 key, HS384 token");
   /* The key's alg binds it: an HS256 or HS512 token with the same secret
    * does not match it. */
-  token_hmac(&t, ZT_ALG_HS256, "k", kb(1, 64), 64);
-  expect(ks, &t, ZT_JWKS_KID_ALG_MISMATCH, "HS384 key, HS256 token");
-  token_free(&t);
-  token_hmac(&t, ZT_ALG_HS512, NULL, kb(1, 64), 64);
-  expect(ks, &t, ZT_JWT_VERIFICATION_FAIL, "HS384 key, HS512, kid-less");
-  token_free(&t);
+  expect_mac(ks, ZT_ALG_HS256, "k", 1, 64, ZT_JWKS_KID_ALG_MISMATCH,
+             "HS384 key, HS256 token");
+  expect_mac(ks, ZT_ALG_HS512, NULL, 1, 64, ZT_JWT_VERIFICATION_FAIL,
+             "HS384 key, HS512, kid-less");
   /* Without alg, a key serves every HS algorithm it is long enough for. */
-  for (zt_alg a = ZT_ALG_HS256; a <= ZT_ALG_HS512; a++) {
-    token_hmac(&t, a, "m", kb(2, 64), 64);
-    expect(ks, &t, ZT_JWT_OK, zt_alg_name(a));
-    token_free(&t);
-  }
+  for (zt_alg a = ZT_ALG_HS256; a <= ZT_ALG_HS512; a++)
+    expect_mac(ks, a, "m", 2, 64, ZT_JWT_OK, zt_alg_name(a));
   zt_keyset_release(ks);
 }
 
@@ -751,12 +647,9 @@ static void test_family_mismatch(void **state) {
   zt_keyset *ec = verify_keyset(&f, "pem_es384", &st);
   char *keys[] = {oct_jwk(NULL, NULL, 1, 64, NULL)};
   zt_jwks_result res;
-  char *json = jwks_of(keys, 1);
-  zt_keyset *oct = load(json, &res);
-  free(json);
+  zt_keyset *oct = load_keys(keys, 1, &res);
   token t;
-  token_parse(
-      &t, str(&f.doc, find_case(&f, "cases", "rsa_no_kid_ok"), "token", NULL));
+  token_parse(&t, case_token(&f, "rsa_no_kid_ok"));
   expect(rsa, &t, ZT_JWT_OK, "RS256 token, RSA key");
   expect(oct, &t, ZT_JWKS_KID_ALG_MISMATCH, "RS256 token, oct key");
   expect(ec, &t, ZT_JWKS_KID_ALG_MISMATCH, "RS256 token, EC key");
@@ -783,11 +676,8 @@ static void test_hs_rs_confusion(void **state) {
   zt_jwt_status st;
   zt_keyset *jwk = verify_keyset(&f, "rsa_jwks_no_alg", &st);
   zt_keyset *pem = verify_keyset(&f, "pem_rsa", &st);
-  zt_json_val sets = member(&f.doc, ZT_JSON_ROOT, "keysets");
-  const char *jwks_text =
-      str(&f.doc, member(&f.doc, sets, "rsa_jwks_no_alg"), "text", NULL);
-  const char *pem_text =
-      str(&f.doc, member(&f.doc, sets, "pem_rsa"), "text", NULL);
+  const char *jwks_text = keyset_text(&f, "rsa_jwks_no_alg");
+  const char *pem_text = keyset_text(&f, "pem_rsa");
   /* n of the first key, raw. */
   zt_json_doc doc;
   assert_int_equal(
@@ -795,10 +685,10 @@ static void test_hs_rs_confusion(void **state) {
       ZT_OK);
   zt_json_val k0;
   zt_json_iter it;
-  zt_json_iter_init(&it, &doc, member(&doc, ZT_JSON_ROOT, "keys"));
+  zt_json_iter_init(&it, &doc, vec_member(&doc, ZT_JSON_ROOT, "keys"));
   assert_true(zt_json_iter_next(&it, NULL, &k0));
   size_t nl;
-  const char *n64 = str(&doc, k0, "n", &nl);
+  const char *n64 = vec_str(&doc, k0, "n", &nl);
   uint8_t n[600];
   size_t n_len;
   assert_true(zt_b64url_decode(n64, nl, n, sizeof n, &n_len));
@@ -831,18 +721,13 @@ static void test_attempt_cap(void **state) {
   for (size_t i = 0; i < 6; i++)
     keys[i] = oct_jwk(NULL, NULL, (uint8_t)(i + 1), 32, NULL);
   zt_jwks_result res;
-  char *json = jwks_of(keys, 6);
-  zt_keyset *ks = load(json, &res);
-  free(json);
+  zt_keyset *ks = load_keys(keys, 6, &res);
   assert_int_equal(zt_keyset_size(ks), 6);
-  for (size_t i = 0; i < 6; i++) {
-    token t;
-    token_hmac(&t, ZT_ALG_HS256, NULL, kb((uint8_t)(i + 1), 32), 32);
-    expect(ks, &t,
-           i < ZT_KEYSET_MAX_ATTEMPTS ? ZT_JWT_OK : ZT_JWT_VERIFICATION_FAIL,
-           "kid-less key by position");
-    token_free(&t);
-  }
+  for (size_t i = 0; i < 6; i++)
+    expect_mac(ks, ZT_ALG_HS256, NULL, (uint8_t)(i + 1), 32,
+               i < ZT_KEYSET_MAX_ATTEMPTS ? ZT_JWT_OK
+                                          : ZT_JWT_VERIFICATION_FAIL,
+               "kid-less key by position");
   zt_keyset_release(ks);
   /* Keys that cannot take the signature cost no attempt: four 32-byte
    * keys cannot do HS512 (not matched), four 64-byte HS512 keys take
@@ -853,16 +738,13 @@ static void test_attempt_cap(void **state) {
   for (size_t i = 4; i < 8; i++)
     mixed[i] = oct_jwk(NULL, "HS512", (uint8_t)(i + 1), 64, NULL);
   mixed[8] = oct_jwk(NULL, NULL, 9, 64, NULL);
-  json = jwks_of(mixed, 9);
-  ks = load(json, &res);
-  free(json);
+  ks = load_keys(mixed, 9, &res);
   token t;
   token_hmac(&t, ZT_ALG_HS512, NULL, kb(9, 64), 64);
   assert_int_equal(verify(ks, &t), ZT_JWT_VERIFICATION_FAIL); /* 5th HS512 */
   token_free(&t);
-  token_hmac(&t, ZT_ALG_HS384, NULL, kb(9, 64), 64);
-  expect(ks, &t, ZT_JWT_OK, "HS384 reaches the only long enough key");
-  token_free(&t);
+  expect_mac(ks, ZT_ALG_HS384, NULL, 9, 64, ZT_JWT_OK,
+             "HS384 reaches the only long enough key");
   zt_keyset_release(ks);
 }
 
@@ -878,13 +760,11 @@ static void test_attempts_skip_lengths(void **state) {
   vfile_open(&f, "jwt_verify_lib/verify.json");
   zt_json_val g;
   zt_json_iter it;
-  zt_json_iter_init(&it, &w.doc, member(&w.doc, ZT_JSON_ROOT, "testGroups"));
+  vfile_iter(&it, &w, "testGroups");
   assert_true(zt_json_iter_next(&it, NULL, &g));
-  const char *n3072 = str(&w.doc, member(&w.doc, g, "keyJwk"), "n", NULL);
-  const char *rsa = str(&f.doc,
-                        member(&f.doc, member(&f.doc, ZT_JSON_ROOT, "keysets"),
-                               "rsa_jwks_no_kid"),
-                        "text", NULL);
+  const char *n3072 =
+      vec_str(&w.doc, vec_member(&w.doc, g, "keyJwk"), "n", NULL);
+  const char *rsa = keyset_text(&f, "rsa_jwks_no_kid");
   const char *keys = strchr(rsa, '[') + 1;
   size_t cap = 5 * strlen(n3072) + strlen(rsa) + 256, o = 0;
   char *json = malloc(cap);
@@ -902,8 +782,7 @@ static void test_attempts_skip_lengths(void **state) {
   assert_int_equal(res.status, ZT_JWKS_OK);
   assert_int_equal(zt_keyset_size(ks), 6);
   token t;
-  token_parse(
-      &t, str(&f.doc, find_case(&f, "cases", "rsa_no_kid_ok"), "token", NULL));
+  token_parse(&t, case_token(&f, "rsa_no_kid_ok"));
   expect(ks, &t, ZT_JWT_OK, "RS256 after four RSA-3072 keys");
   token_free(&t);
   zt_keyset_release(ks);
@@ -936,15 +815,11 @@ static void test_use_and_key_ops(void **state) {
   };
   for (size_t i = 0; i < NCASES(t); i++) {
     char *keys[] = {oct_jwk("k", NULL, 1, 32, t[i].extra)};
-    char *json = jwks_of(keys, 1);
     zt_jwks_result res;
-    zt_keyset *ks = load(json, &res);
-    free(json);
+    zt_keyset *ks = load_keys(keys, 1, &res);
     assert_int_equal(res.status, ZT_JWKS_OK); /* loads, as in the anchor */
-    token tk;
-    token_hmac(&tk, ZT_ALG_HS256, "k", kb(1, 32), 32);
-    expect(ks, &tk, t[i].want, t[i].extra ? t[i].extra : "none");
-    token_free(&tk);
+    expect_mac(ks, ZT_ALG_HS256, "k", 1, 32, t[i].want,
+               t[i].extra ? t[i].extra : "none");
     zt_keyset_release(ks);
   }
 }
@@ -1013,10 +888,7 @@ static void test_rsa_alg_names(void **state) {
     skip();
   vfile f;
   vfile_open(&f, "jwt_verify_lib/verify.json");
-  const char *text =
-      str(&f.doc,
-          member(&f.doc, member(&f.doc, ZT_JSON_ROOT, "keysets"), "rsa_jwks"),
-          "text", NULL);
+  const char *text = keyset_text(&f, "rsa_jwks");
   static const struct {
     const char *alg;
     zt_jwks_status want;
@@ -1055,22 +927,13 @@ static void test_rsa_alg_names(void **state) {
 
 /* ---- PEM ----------------------------------------------------------------- */
 
-static char *parse_case_text(const char *name) {
-  vfile f;
-  vfile_open(&f, "jwt_verify_lib/jwks_parse.json");
-  char *s = strdup(str(&f.doc, find_case(&f, "cases", name), "text", NULL));
-  vfile_close(&f);
-  assert_non_null(s);
-  return s;
-}
-
 static void test_pem_import(void **state) {
   (void)state;
   if (!test_vectors_present())
     skip();
-  char *rsa = parse_case_text("goodPEMRSA");
-  char *ec = parse_case_text("goodPEMEC");
-  char *ed = parse_case_text("goodPEMEd25519");
+  char *rsa = vfile_case_text(JWKS_PARSE, "goodPEMRSA");
+  char *ec = vfile_case_text(JWKS_PARSE, "goodPEMEC");
+  char *ed = vfile_case_text(JWKS_PARSE, "goodPEMEd25519");
   assert_int_equal(pem_status(rsa, ZT_ALG_NONE), ZT_JWT_OK);
   assert_int_equal(pem_status(rsa, ZT_ALG_PS384), ZT_JWT_OK);
   assert_int_equal(pem_status(rsa, ZT_ALG_ES256), ZT_JWKS_RSA_KEY_BAD_ALG);
@@ -1135,10 +998,7 @@ static void test_pem_kid(void **state) {
     skip();
   vfile f;
   vfile_open(&f, "jwt_verify_lib/verify.json");
-  const char *pem =
-      str(&f.doc,
-          member(&f.doc, member(&f.doc, ZT_JSON_ROOT, "keysets"), "pem_rsa"),
-          "text", NULL);
+  const char *pem = keyset_text(&f, "pem_rsa");
   zt_keyset *ks = NULL;
   zt_jwt_status st;
   assert_int_equal(zt_keyset_from_pem(NULL, pem, strlen(pem), "kid1", 4,
@@ -1146,8 +1006,7 @@ static void test_pem_kid(void **state) {
                    ZT_OK);
   assert_int_equal(st, ZT_JWT_OK);
   token t;
-  token_parse(
-      &t, str(&f.doc, find_case(&f, "cases", "pem_rs256_ok"), "token", NULL));
+  token_parse(&t, case_token(&f, "pem_rs256_ok"));
   expect(ks, &t, ZT_JWT_OK, "no kid");
   assert_int_equal(zt_keyset_verify(ks, t.alg, "kid1", 4, t.text, t.input_len,
                                     t.sig, t.sig_len),
@@ -1211,8 +1070,7 @@ static void test_x509_map(void **state) {
     assert_int_equal(st, ZT_JWT_OK);
     assert_int_equal(zt_keyset_size(ks), 5);
     token t;
-    token_parse(&t, str(&f.doc, find_case(&f, "cases", "x509_real_token_ok"),
-                        "token", NULL));
+    token_parse(&t, case_token(&f, "x509_real_token_ok"));
     expect(ks, &t, ZT_JWT_OK, "x509 map kid");
     assert_int_equal(zt_keyset_verify(ks, t.alg, "nope", 4, t.text, t.input_len,
                                       t.sig, t.sig_len),
@@ -1220,17 +1078,7 @@ static void test_x509_map(void **state) {
     token_free(&t);
     zt_keyset_release(ks);
     /* One refused certificate fails the whole map, as in the anchor. */
-    char *good = parse_case_text("JwksGoodX509");
-    zt_json_doc doc;
-    assert_int_equal(
-        zt_json_parse_alloc(&doc, NULL, good, strlen(good), NULL, NULL), ZT_OK);
-    zt_json_iter it;
-    zt_json_val v;
-    zt_json_iter_init(&it, &doc, ZT_JSON_ROOT);
-    assert_true(zt_json_iter_next(&it, NULL, &v));
-    const char *cert;
-    size_t cl;
-    assert_true(zt_json_string(&doc, v, &cert, &cl));
+    char *cert = vec_x509_cert_pem();
     m = x509_map(cert, NULL);
     assert_int_equal(map_status(m, &size), ZT_JWKS_OK);
     assert_int_equal(size, 1);
@@ -1239,8 +1087,7 @@ static void test_x509_map(void **state) {
     assert_int_equal(map_status(m, &size), ZT_JWKS_X509_GET_PUBKEY_ERROR);
     assert_int_equal(size, 0);
     free(m);
-    zt_json_doc_free(&doc);
-    free(good);
+    free(cert);
     vfile_close(&f);
   }
   free(ec);
@@ -1252,18 +1099,14 @@ static void test_x509_map(void **state) {
 static void test_refcount(void **state) {
   (void)state;
   char *keys[] = {oct_jwk("a", NULL, 1, 32, NULL)};
-  char *json = jwks_of(keys, 1);
   zt_jwks_result res;
-  zt_keyset *ks = load(json, &res);
-  free(json);
+  zt_keyset *ks = load_keys(keys, 1, &res);
   assert_ptr_equal(zt_keyset_retain(ks), ks);
   assert_ptr_equal(zt_keyset_retain(ks), ks);
   zt_keyset_release(ks);
   zt_keyset_release(ks);
-  token t;
-  token_hmac(&t, ZT_ALG_HS256, "a", kb(1, 32), 32);
-  expect(ks, &t, ZT_JWT_OK, "still held"); /* one reference left */
-  token_free(&t);
+  /* One reference left. */
+  expect_mac(ks, ZT_ALG_HS256, "a", 1, 32, ZT_JWT_OK, "still held");
   zt_keyset_release(ks); /* valgrind: freed here, nothing leaks */
   assert_null(zt_keyset_retain(NULL));
   zt_keyset_release(NULL);
@@ -1293,9 +1136,7 @@ static void test_arguments(void **state) {
   free(big);
 
   char *keys[] = {oct_jwk("a", NULL, 1, 32, NULL)};
-  char *json = jwks_of(keys, 1);
-  ks = load(json, &res);
-  free(json);
+  ks = load_keys(keys, 1, &res);
   token t;
   token_hmac(&t, ZT_ALG_HS256, "a", kb(1, 32), 32);
   assert_int_equal(zt_keyset_verify(ks, ZT_ALG_NONE, NULL, 0, t.text,
@@ -1331,10 +1172,8 @@ static void test_no_eddsa(void **state) {
     return; /* see test_ed25519_length */
   uint8_t sig[64] = {0};
   char *keys[] = {oct_jwk("a", NULL, 1, 32, NULL)};
-  char *json = jwks_of(keys, 1);
   zt_jwks_result res;
-  zt_keyset *ks = load(json, &res);
-  free(json);
+  zt_keyset *ks = load_keys(keys, 1, &res);
   assert_int_equal(
       zt_keyset_verify(ks, ZT_ALG_EDDSA, NULL, 0, "a.b", 3, sig, sizeof sig),
       ZT_JWT_HEADER_NOT_IMPLEMENTED_ALG);
@@ -1352,8 +1191,7 @@ static void test_ed25519_length(void **state) {
   zt_jwt_status st;
   zt_keyset *ks = verify_keyset(&f, "okp_jwks_no_kid", &st);
   token t;
-  token_parse(&t, str(&f.doc, find_case(&f, "cases", "eddsa_no_kid_ok"),
-                      "token", NULL));
+  token_parse(&t, case_token(&f, "eddsa_no_kid_ok"));
   expect(ks, &t, ZT_JWT_OK, "EdDSA");
   t.sig_len = 63; /* the anchor stops at the first OKP key */
   expect(ks, &t, ZT_JWT_ED25519_SIGNATURE_WRONG_LENGTH, "63 bytes");
@@ -1429,19 +1267,18 @@ static void test_out_of_memory(void **state) {
              "'y':'92bCBTvMFQ8lKbS2MbgjT3YfmYo6HnPEE2tsAqWUJw8'}"),
   };
   char *json = jwks_of(keys, 3);
-  char *s = q(json);
+  char *s = test_dquote(json);
   exhaust_jwks(s);
   free(s);
   free(json);
   if (test_vectors_present()) {
-    char *pem = parse_case_text("goodPEMEC");
+    char *pem = vfile_case_text(JWKS_PARSE, "goodPEMEC");
     exhaust_pem(pem);
     free(pem);
     vfile f;
     vfile_open(&f, "jwt_verify_lib/verify.json");
-    zt_json_val sets = member(&f.doc, ZT_JSON_ROOT, "keysets");
-    exhaust_jwks(str(&f.doc, member(&f.doc, sets, "x509_esp"), "text", NULL));
-    exhaust_jwks(str(&f.doc, member(&f.doc, sets, "rsa_jwks"), "text", NULL));
+    exhaust_jwks(keyset_text(&f, "x509_esp"));
+    exhaust_jwks(keyset_text(&f, "rsa_jwks"));
     vfile_close(&f);
   }
 }
@@ -1481,8 +1318,7 @@ static void test_threads(void **state) {
     zt_jwt_status st;
     ks[i] = verify_keyset(&f, jobs[i].set, &st);
     assert_non_null(ks[i]);
-    token_parse(&t[i], str(&f.doc, find_case(&f, "cases", jobs[i].token),
-                           "token", NULL));
+    token_parse(&t[i], case_token(&f, jobs[i].token));
   }
   enum { THREADS = 4 };
   pthread_t th[THREADS][NCASES(jobs)];
