@@ -30,8 +30,16 @@ bad(build *b, const value *at, const char *path, const char *fmt, ...) {
   return false;
 }
 
+/* A member path for messages; a path too long for out is cut, which only
+ * shortens a message. */
 static void join(char *out, size_t len, const char *path, const char *name) {
-  snprintf(out, len, "%s%s%s", path, path[0] ? "." : "", name);
+  size_t o = 0;
+  const char *parts[3] = {path, path[0] ? "." : "", name};
+  for (int i = 0; i < 3; i++)
+    for (const char *p = parts[i]; *p && o + 1 < len; p++)
+      out[o++] = *p;
+  if (len)
+    out[o] = '\0';
 }
 
 /* Edit distance, for "did you mean": member names are short. */

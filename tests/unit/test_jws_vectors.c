@@ -169,7 +169,7 @@ static bool str_is(const zt_json_doc *d, zt_json_val o, const char *name,
 /* The status a string member names. */
 static zt_jwt_status status_member(const zt_json_doc *d, zt_json_val o,
                                    const char *name) {
-  size_t n;
+  size_t n = 0;
   const char *s = vec_str(d, o, name, &n);
   return vec_status(s, n);
 }
@@ -314,7 +314,7 @@ static const char *jwks_of_value(const zt_json_doc *d, zt_json_val v,
   zt_json_val keys;
   if (zt_json_type_of(d, v) != ZT_JSON_OBJECT)
     fail_msg("key of the vector is not a JSON object");
-  size_t n;
+  size_t n = 0;
   const char *jwk = json_text(d, v, &n);
   if (vec_get(d, v, "keys", &keys)) {
     *len = n;
@@ -331,7 +331,7 @@ static kslot *ks_for_value(const char *key, const zt_json_doc *d,
   kslot *s = ks_find(key);
   if (s)
     return s;
-  size_t n;
+  size_t n = 0;
   const char *text = jwks_of_value(d, v, &n);
   zt_jwt_status st;
   zt_keyset *ks = jwks_import(text, n, &st);
@@ -552,7 +552,7 @@ static kslot *verify_keyset(const char *name) {
   const char *format = vec_str(d, ks, "format", NULL);
   zt_keyset *set = NULL;
   zt_jwt_status st = ZT_JWT_OK;
-  size_t n;
+  size_t n = 0;
   if (strcmp(format, "NONE") == 0)
     return ks_put(key, NULL, ZT_JWT_OK);
   /* Strict JSON (DECISIONS.md): the anchor's trailing commas are removed
@@ -615,7 +615,7 @@ static void t_verify_keyset(void **state) {
    * JSON, DECISIONS.md); text_strict_json is what loads above. */
   zt_json_val ns;
   if (vec_get(d, v, "nonstandard_json", &ns)) {
-    size_t n;
+    size_t n = 0;
     const char *text = vec_str(d, v, "text", &n);
     zt_jwt_status st;
     zt_keyset *ks = jwks_import(text, n, &st);
@@ -663,7 +663,7 @@ static void t_verify_case(void **state) {
   vcase *c = begin(state);
   const zt_json_doc *d = &c->f->doc;
   const char *name = vec_str(d, c->v, "name", NULL);
-  size_t n;
+  size_t n = 0;
   const char *tok = vec_str(d, c->v, "token", &n);
   kslot *s = verify_keyset(vec_str(d, c->v, "keyset", NULL));
   provider p = verify_provider(d, c->v, s);
@@ -713,7 +713,7 @@ static void t_verify_mutations(void **state) {
   vcase *c = begin(state);
   const zt_json_doc *d = &c->f->doc;
   const char *name = vec_str(d, c->v, "name", NULL);
-  size_t n;
+  size_t n = 0;
   const char *tok = vec_str(d, c->v, "token", &n);
   zt_json_val m = vec_member(d, c->v, "signature_mutations");
   zt_jwt_status flip = status_member(d, m, "signature_bit_flip");
@@ -936,7 +936,7 @@ static void t_wjws(void **state) {
   const zt_json_doc *d = &c->f->doc;
   unsigned tc = (unsigned)vec_uint(d, c->v, "tcId");
   int result = wp_result(d, c->v);
-  size_t n;
+  size_t n = 0;
   const char *s = jws_text(d, c->v, &n);
   provider p = provider_of(wp_keyset("jws", c));
   zt_jwt *j = new_jwt();
@@ -994,7 +994,7 @@ static void t_wjws_zero_padded(void **state) {
       gc.group = g;
       gc.aux = gn;
       provider p = provider_of(wp_keyset("jws", &gc));
-      size_t n;
+      size_t n = 0;
       const char *s = jws_text(d, t, &n);
       zt_jwt *j = new_jwt();
       zt_jwt_status st = run_jws(j, s, n, &p, NULL);
@@ -1073,7 +1073,7 @@ static void t_wjwk(void **state) {
   char what[64];
   snprintf(what, sizeof what, "tcId %u import", tc);
   expect_st(what, s->st, wjwk_table[i].import);
-  size_t n;
+  size_t n = 0;
   const char *text = jws_text(d, c->v, &n);
   provider p = provider_of(s);
   zt_jwt *j = new_jwt();
@@ -1157,7 +1157,7 @@ static void t_rfc7515(void **state) {
   const char *name = vec_str(d, c->v, "name", NULL);
   const char *exp_sig = vec_str(d, c->v, "expected_signature", NULL);
   zt_json_val key = vec_member(d, c->v, "key_jwk");
-  size_t n;
+  size_t n = 0;
   const char *s = vec_str(d, c->v, "jws", &n);
   uint64_t sig_len = vec_uint(d, c->v, "signature_length_bytes");
   kslot *ks = NULL;
@@ -1236,7 +1236,7 @@ static void refuse_json_forms(const zt_json_doc *d, zt_json_val out,
     zt_json_val v;
     if (!vec_get(d, out, forms[i], &v))
       continue;
-    size_t n;
+    size_t n = 0;
     const char *s = json_text(d, v, &n);
     zt_jwt *j = new_jwt();
     zt_jwt_status st = run_jws(j, s, n, p, NULL);
@@ -1269,7 +1269,7 @@ static void t_rfc7520(void **state) {
     fail_msg("%s: compact serialization %s", c->f->rel,
              compact ? "present, not expected" : "missing");
   if (compact) {
-    size_t n;
+    size_t n = 0;
     const char *s = vec_str(d, out, "compact", &n);
     zt_jwt *j = new_jwt();
     zt_jwt_status jwt_st, st = run_jws(j, s, n, &p, &jwt_st);
@@ -1342,7 +1342,7 @@ static void t_rfc7797(void **state) {
   if (!forms)
     fail_msg("no JSON serialization");
   if (vec_get(d, out, "compact", &v)) {
-    size_t n;
+    size_t n = 0;
     const char *s = vec_str(d, out, "compact", &n);
     zt_jwt *j = new_jwt();
     expect_st("compact b64:false", run_jws(j, s, n, &p, NULL),
@@ -1462,7 +1462,7 @@ static void t_istio(void **state) {
   vcase *c = begin(state);
   const zt_json_doc *d = &c->f->doc;
   const char *name = vec_str(d, c->v, "name", NULL);
-  size_t n;
+  size_t n = 0;
   const char *tok = istio_token(d, c->v, &n);
   kslot *s = istio_keyset(vec_str(d, c->v, "jwks_file", NULL));
   provider p = provider_of(s);
@@ -1556,7 +1556,7 @@ static kslot *envoy_keyset(const char *name) {
     return s;
   const zt_json_doc *d = &f_envoy.doc;
   zt_json_val ks = vec_member(d, vec_member(d, ZT_JSON_ROOT, "keysets"), name);
-  size_t n;
+  size_t n = 0;
   const char *text = vec_keyset_text(d, ks, &n);
   zt_jwt_status st;
   zt_keyset *set = jwks_import(text, n, &st);
@@ -1590,7 +1590,7 @@ static void t_envoy(void **state) {
       fail_msg("audience is not a string");
     else
       i++;
-  size_t n;
+  size_t n = 0;
   const char *tok = vec_str(d, c->v, "token", &n);
   zt_jwt *j = new_jwt();
   static const char *const which[] = {
@@ -1626,7 +1626,7 @@ static void t_envoy_extra(void **state) {
     zt_json_val ns;
     if (!vec_get(d, v, "nonstandard_json", &ns))
       continue;
-    size_t n;
+    size_t n = 0;
     const char *text = vec_str(d, v, "text", &n);
     zt_jwt_status st;
     zt_keyset_release(jwks_import(text, n, &st));
@@ -1832,7 +1832,7 @@ static void t_reg_hs_rs(void **state) {
       zt_json_iter_init(&it, kd, vec_member(kd, ZT_JSON_ROOT, "keys"));
       if (!zt_json_iter_next(&it, NULL, &k0))
         fail_msg("%s has no key", names[si]);
-      size_t jl, nl, nb;
+      size_t jl = 0, nl = 0, nb = 0;
       const char *jwk = json_text(kd, k0, &jl);
       secrets[ns].p = jwk; /* the JWK JSON */
       secrets[ns++].n = jl;
