@@ -85,6 +85,14 @@ static void check_number(const zt_json_doc *doc, zt_json_val v) {
   if (ri == ZT_OK && i <= ZT_JSON_NUMERIC_DATE_MAX &&
       i >= -ZT_JSON_NUMERIC_DATE_MAX)
     require(rd == ZT_OK && d == (double)i);
+  /* The wide range agrees with the narrow one wherever both hold. */
+  uint64_t u;
+  int ru = zt_json_uint64(doc, v, &u);
+  require(ru == ZT_OK || ru == ZT_ELIMIT);
+  if (zt_json_numeric_date(doc, v, false, &t) == ZT_OK)
+    require(ru == ZT_OK && u == (uint64_t)t);
+  if (ri == ZT_OK)
+    require(i < 0 ? ru == ZT_ELIMIT : ru == ZT_OK && u == (uint64_t)i);
 }
 
 static void check_scalar(const zt_json_doc *doc, zt_json_val v,

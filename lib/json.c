@@ -1025,8 +1025,10 @@ static char digit_at(const decimal *d, size_t j) {
   return j < d->il ? d->ip[j] : d->fp[j - d->il];
 }
 
-int zt_json_numeric_date(const zt_json_doc *doc, zt_json_val v,
-                         bool allow_negative, int64_t *out) {
+/* Number v truncated toward zero, exactly from its digits: its magnitude
+ * (ZT_ELIMIT above max) and whether it is below zero (-0.5 is, -0 is not). */
+static int truncated(const zt_json_doc *doc, zt_json_val v, uint64_t max,
+                     uint64_t *mag, bool *neg) {
   size_t n = 0;
   decimal d;
   if (zt_json_type_of(doc, v) != ZT_JSON_NUMBER)
@@ -1035,24 +1037,48 @@ int zt_json_numeric_date(const zt_json_doc *doc, zt_json_val v,
   split_number(p, n, &d);
   int64_t k = (int64_t)(d.il + d.fl);
   int64_t take = k + d.e < k ? k + d.e : k; /* digits left of the point */
-  uint64_t acc = 0, max = (uint64_t)ZT_JSON_NUMERIC_DATE_MAX;
+  uint64_t acc = 0;
   bool nonzero = false;
   for (int64_t j = 0; j < k; j++)
     nonzero |= digit_at(&d, (size_t)j) != '0';
-  if (d.neg && nonzero && !allow_negative)
-    return ZT_ELIMIT;
+  *neg = d.neg && nonzero;
   for (int64_t j = 0; j < take; j++) {
-    acc = acc * 10 + (uint64_t)(digit_at(&d, (size_t)j) - '0');
-    if (acc > max)
+    uint64_t dg = (uint64_t)(digit_at(&d, (size_t)j) - '0');
+    if (acc > (max - dg) / 10)
       return ZT_ELIMIT;
+    acc = acc * 10 + dg;
   }
   for (int64_t z = 0; acc && z < d.e; z++) {
-    acc *= 10;
-    if (acc > max)
+    if (acc > max / 10)
       return ZT_ELIMIT;
+    acc *= 10;
   }
-  *out = d.neg ? -(int64_t)acc : (int64_t)acc;
+  *mag = acc;
   return ZT_OK;
+}
+
+int zt_json_numeric_date(const zt_json_doc *doc, zt_json_val v,
+                         bool allow_negative, int64_t *out) {
+  uint64_t mag;
+  bool neg;
+  int rc = truncated(doc, v, (uint64_t)ZT_JSON_NUMERIC_DATE_MAX, &mag, &neg);
+  if (rc != ZT_OK)
+    return rc;
+  if (neg && !allow_negative)
+    return ZT_ELIMIT;
+  *out = neg ? -(int64_t)mag : (int64_t)mag;
+  return ZT_OK;
+}
+
+int zt_json_uint64(const zt_json_doc *doc, zt_json_val v, uint64_t *out) {
+  uint64_t mag;
+  bool neg;
+  int rc = truncated(doc, v, UINT64_MAX, &mag, &neg);
+  if (rc == ZT_OK && neg)
+    rc = ZT_ELIMIT;
+  if (rc == ZT_OK)
+    *out = mag;
+  return rc;
 }
 
 /* strtod follows the host's LC_NUMERIC, which may want ',' for the point;

@@ -239,6 +239,15 @@ ZT_NODISCARD int zt_json_numeric_date(const zt_json_doc *doc, zt_json_val v,
                                       bool allow_negative, int64_t *out);
 
 /*
+ * Any JSON number truncated toward zero into [0, 2^64), exactly from its
+ * digits (no rounding through a double: 18446744073709551615 stays itself,
+ * 1.9 is 1, 1e3 is 1000). Returns ZT_ESCHEMA if v is not a number, ZT_ELIMIT
+ * at 2^64 and above or below zero (even -0.5; -0 is 0).
+ */
+ZT_NODISCARD int zt_json_uint64(const zt_json_doc *doc, zt_json_val v,
+                                uint64_t *out);
+
+/*
  * Number v as the nearest double. Returns ZT_ESCHEMA if v is not a number,
  * ZT_ELIMIT if it overflows (1E400) or is written with more than 512 bytes.
  * Values too small for a double become 0 or a subnormal.

@@ -23,8 +23,6 @@ typedef struct pctx {
   zt_jwt *t;
   size_t used;         /* bytes of priv_.bytes holding decoded segments */
   size_t scratch_used; /* bytes of priv_.scratch lent to documents */
-  const char *claims;  /* the decoded payload text (numbers are read here) */
-  size_t claims_len;
 } pctx;
 
 /* Every field empty: the state before a parse and after a failed one, so a
@@ -137,111 +135,6 @@ static zt_jwt_status parse_header(pctx *c, zt_str seg) {
 
 /* ---- NumericDate -------------------------------------------------------- */
 
-static bool is_digit(char ch) {
-  return ch >= '0' && ch <= '9';
-}
-
-/* A byte that can continue a JSON number. */
-static bool is_number_byte(char ch) {
-  return is_digit(ch) || ch == '+' || ch == '-' || ch == '.' || ch == 'e' ||
-         ch == 'E';
-}
-
-static size_t skip_digits(const char *p, size_t i, size_t n) {
-  while (i < n && is_digit(p[i]))
-    i++;
-  return i;
-}
-
-/* A JSON number as its digits D (integer part, then fraction) and the
- * position of the decimal point in D once the exponent is applied: the
- * value is 0.D * 10^point. */
-typedef struct decimal {
-  bool neg;
-  const char *ip, *fp;
-  size_t il, fl;
-  int64_t point;
-} decimal;
-
-/* The exponent saturates at 10^9: any larger one gives the same verdict
- * (out of range, or 0), and the arithmetic stays far from overflow. */
-static size_t read_exponent(const char *p, size_t i, size_t n, int64_t *e) {
-  bool neg = false;
-  *e = 0;
-  if (i < n && (p[i] == '+' || p[i] == '-'))
-    neg = p[i++] == '-';
-  for (; i < n && is_digit(p[i]); i++)
-    *e = *e < 1000000000 ? *e * 10 + (p[i] - '0') : *e;
-  *e = neg ? -*e : *e;
-  return i;
-}
-
-/* The grammar was checked by lib/json.c; this only splits the text. False
- * if the text is not a number after all (never expected: fail closed). */
-static bool split_decimal(const char *p, size_t n, decimal *d) {
-  size_t i = 0;
-  int64_t e = 0;
-  d->neg = n > 0 && p[0] == '-';
-  i = d->neg;
-  d->ip = p + i;
-  i = skip_digits(p, i, n);
-  d->il = (size_t)(p + i - d->ip);
-  d->fp = p + i;
-  d->fl = 0;
-  if (i < n && p[i] == '.') {
-    d->fp = p + i + 1;
-    i = skip_digits(p, i + 1, n);
-    d->fl = (size_t)(p + i - d->fp);
-  }
-  if (i < n && (p[i] == 'e' || p[i] == 'E'))
-    i = read_exponent(p, i + 1, n, &e);
-  d->point = (int64_t)d->il + e;
-  return i == n && d->il > 0;
-}
-
-static unsigned digit_at(const decimal *d, size_t j) {
-  if (j < d->il)
-    return (unsigned)(d->ip[j] - '0');
-  return j - d->il < d->fl ? (unsigned)(d->fp[j - d->il] - '0') : 0u;
-}
-
-/* The integer part of d, exactly from the digits, when it lies in the
- * anchor's range [0, 2^64). A value with a non-zero digit past 2^64 stops
- * within 20 digits of the first non-zero one, so huge exponents cost
- * nothing. */
-static bool decimal_u64(const decimal *d, uint64_t *out) {
-  size_t k = d->il + d->fl;
-  bool nonzero = false;
-  for (size_t j = 0; j < k; j++)
-    nonzero |= digit_at(d, j) != 0;
-  *out = 0;
-  if (!nonzero) /* 0, -0, 0.0e99 */
-    return true;
-  if (d->neg) /* -0.5 is below zero, as in the anchor */
-    return false;
-  uint64_t acc = 0;
-  for (int64_t j = 0; j < d->point; j++) {
-    unsigned dg = digit_at(d, (size_t)j);
-    if (acc > (UINT64_MAX - dg) / 10u)
-      return false;
-    acc = acc * 10u + dg;
-  }
-  *out = acc;
-  return true;
-}
-
-/* The text of number v: the doc gives its offset in the decoded payload;
- * the number runs to the first byte that cannot belong to one. */
-static bool number_text(const pctx *c, zt_json_val v, const char **p,
-                        size_t *n) {
-  size_t off = zt_json_offset(&c->t->payload, v), end = off;
-  while (end < c->claims_len && is_number_byte(c->claims[end]))
-    end++;
-  *p = c->claims + off;
-  *n = end - off;
-  return end > off;
-}
-
 /* ---- Claims ------------------------------------------------------------- */
 
 /* An optional string claim: absent is fine, any other type is `bad`. */
@@ -266,16 +159,11 @@ static zt_jwt_status claim_date(const pctx *c, const char *name,
                                 uint64_t *out, bool *has) {
   const zt_json_doc *d = &c->t->payload;
   zt_json_val v;
-  const char *p;
-  size_t n;
-  decimal dec;
   if (!zt_json_member(d, ZT_JSON_ROOT, name, strlen(name), &v))
     return ZT_JWT_OK;
-  if (zt_json_type_of(d, v) != ZT_JSON_NUMBER || !number_text(c, v, &p, &n) ||
-      !split_decimal(p, n, &dec))
-    return not_int;
-  if (!decimal_u64(&dec, out))
-    return range;
+  int rc = zt_json_uint64(d, v, out);
+  if (rc != ZT_OK)
+    return rc == ZT_ESCHEMA ? not_int : range;
   *has = true;
   return ZT_JWT_OK;
 }
@@ -336,8 +224,6 @@ static zt_jwt_status parse_payload(pctx *c, zt_str seg) {
   if (!parse_object(c, &c->t->payload, c->t->priv_.payload_toks,
                     ZT_JWT_PAYLOAD_MAX_TOKENS, ZT_JWT_PAYLOAD_MAX_DEPTH, p, n))
     return ZT_JWT_PAYLOAD_PARSE_ERROR_BAD_JSON;
-  c->claims = (const char *)p;
-  c->claims_len = n;
   return read_claims(c);
 }
 
@@ -357,7 +243,7 @@ static zt_jwt_status parse_signature(pctx *c, zt_str seg) {
 
 static zt_jwt_status parse_token(zt_jwt *t, const char *s, size_t n) {
   segs sg;
-  pctx c = {t, 0, 0, NULL, 0};
+  pctx c = {t, 0, 0};
   if (!s || n == 0 || n > ZT_JWT_MAX_BYTES || !split(s, n, &sg))
     return ZT_JWT_BAD_FORMAT;
   t->token = (zt_str){s, n};

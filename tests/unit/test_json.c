@@ -556,6 +556,38 @@ static void expect_date(const char *num, bool neg_ok, int rc, int64_t want) {
     assert_true(v == want);
 }
 
+static void expect_u64(const char *num, int rc, uint64_t want) {
+  char in[128];
+  uint64_t v = 12345;
+  snprintf(in, sizeof(in), "{\"exp\":%s}", num);
+  assert_int_equal(parse_n(in, strlen(in)), ZT_OK);
+  zt_json_val e;
+  assert_true(zt_json_member(&g_doc, ZT_JSON_ROOT, "exp", 3, &e));
+  assert_int_equal(zt_json_uint64(&g_doc, e, &v), rc);
+  if (rc == ZT_OK)
+    assert_true(v == want);
+}
+
+/* The anchor's NumericDate range [0, 2^64), exactly from the digits. */
+static void test_uint64(void **state) {
+  (void)state;
+  expect_u64("0", ZT_OK, 0);
+  expect_u64("-0", ZT_OK, 0);
+  expect_u64("-0.0e99", ZT_OK, 0);
+  expect_u64("1.9", ZT_OK, 1);
+  expect_u64("1e3", ZT_OK, 1000);
+  expect_u64("12345e-2", ZT_OK, 123);
+  expect_u64("18446744073709551615", ZT_OK, UINT64_MAX);
+  expect_u64("1844674407370955161.59e1", ZT_OK, UINT64_MAX);
+  expect_u64("18446744073709551616", ZT_ELIMIT, 0);
+  expect_u64("1e20", ZT_ELIMIT, 0);
+  expect_u64("1e999999999999", ZT_ELIMIT, 0);
+  expect_u64("-0.5", ZT_ELIMIT, 0);
+  expect_u64("-1e-400", ZT_ELIMIT, 0);
+  expect_u64("\"1\"", ZT_ESCHEMA, 0);
+  expect_u64("true", ZT_ESCHEMA, 0);
+}
+
 static void test_numeric_date(void **state) {
   (void)state;
   expect_date("1700000000", false, ZT_OK, 1700000000);
@@ -1003,6 +1035,7 @@ int main(void) {
       cmocka_unit_test(test_literals),
       cmocka_unit_test(test_int64),
       cmocka_unit_test(test_numeric_date),
+      cmocka_unit_test(test_uint64),
       cmocka_unit_test(test_double),
       cmocka_unit_test(test_whitespace_and_roots),
       cmocka_unit_test(test_empty_input),
