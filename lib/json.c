@@ -134,6 +134,12 @@ static int scan_structural(scan_state *st, unsigned char c, size_t i,
   return ZT_OK;
 }
 
+/* Printable ASCII other than the backslash: inside a string it needs no
+ * look (scanning) and no decoding (copied as it is). */
+static bool plain_byte(unsigned char ch) {
+  return ch >= 0x20 && ch < 0x80 && ch != '\\';
+}
+
 /*
  * One linear pass before the tokenizer runs: rejects NUL bytes (jsmn stops
  * at them silently), enforces depth and token caps so hostile input fails
@@ -161,6 +167,10 @@ static int prescan(const char *s, size_t n, const zt_json_limits *lim,
         st.escaped = true;
       else if (c == '"')
         st.in_str = false;
+      else /* skip the rest of a plain run at once */
+        while (i + 1 < n && plain_byte((unsigned char)s[i + 1]) &&
+               s[i + 1] != '"')
+          end = ++i + 1;
       continue;
     }
     int rc = scan_structural(&st, c, i, lim, tok_cap, err);
@@ -417,6 +427,16 @@ static int decode_string(const ctx *c, jsmntok_t *t) {
   size_t p = (size_t)t->start, end = (size_t)t->end, o = 0;
   char *out = c->buf + t->start;
   while (p < end) {
+    /* Most text is plain: copy runs of it at once. */
+    size_t q = p;
+    while (q < end && plain_byte((unsigned char)c->s[q]))
+      q++;
+    if (q > p) {
+      memcpy(out + o, c->s + p, q - p);
+      o += q - p;
+      p = q;
+      continue;
+    }
     unsigned char ch = (unsigned char)c->s[p];
     int rc = ZT_OK;
     if (ch == '\\') {
