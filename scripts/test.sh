@@ -39,10 +39,11 @@ if CC=gcc setup build-asan -Dtests=enabled -Db_sanitize=address,undefined \
 else
   echo "sanitizer build failed"; status=1
 fi
-# ThreadSanitizer over the suites that run threads (snapshot swaps).
+# ThreadSanitizer over the suites that run threads (snapshot swaps, the
+# token cache, key sets shared by deciding threads).
 if CC=clang setup build-tsan -Dtests=enabled -Db_sanitize=thread \
     -Db_lundef=false; then
-  run tsan build-tsan engine jwtcache reqauthn
+  run tsan build-tsan engine jwtcache reqauthn keyset
 else
   echo "thread sanitizer build failed"; status=1
 fi
