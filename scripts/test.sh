@@ -20,6 +20,14 @@ setup() { # dir, meson options...
   ninja -C "$dir" -j "$jobs" >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }
 }
 
+# A build that fails counts as a failed run in the summary: its results
+# file is missing, which summary.py reports as "no results" and 1 failed.
+build_failed() { # label, dir
+  echo "$1 build failed"
+  logs+=("$1=$2/no-results-build-failed")
+  status=1
+}
+
 run() { # label, dir, meson test options...
   local label=$1 dir=$2; shift 2
   echo "== $label"
@@ -31,13 +39,13 @@ if setup build -Dtests=enabled; then
   run plain build
   SETUP_SUFFIX=-valgrind run valgrind build --setup valgrind --no-suite slow
 else
-  echo "plain build failed"; status=1
+  build_failed plain build
 fi
 if CC=gcc setup build-asan -Dtests=enabled -Db_sanitize=address,undefined \
     -Dc_args=-fno-sanitize-recover=all; then
   run asan+ubsan build-asan
 else
-  echo "sanitizer build failed"; status=1
+  build_failed asan+ubsan build-asan
 fi
 # ThreadSanitizer over the suites that run threads (snapshot swaps, the
 # token cache, key sets shared by deciding threads).
@@ -45,7 +53,7 @@ if CC=clang setup build-tsan -Dtests=enabled -Db_sanitize=thread \
     -Db_lundef=false; then
   run tsan build-tsan engine jwtcache reqauthn keyset
 else
-  echo "thread sanitizer build failed"; status=1
+  build_failed tsan build-tsan
 fi
 fuzz_results=build-fuzz/fuzz-results.txt
 if CC=clang setup build-fuzz -Dtests=enabled -Dfuzzing=true \
@@ -56,7 +64,7 @@ if CC=clang setup build-fuzz -Dtests=enabled -Dfuzzing=true \
   cat "$fuzz_results"
   logs+=("fuzz=$fuzz_results")
 else
-  echo "fuzz build failed"; status=1
+  build_failed fuzz build-fuzz
 fi
 python3 scripts/summary.py "${logs[@]}" || status=1
 exit $status

@@ -43,7 +43,7 @@ static void expect_str(const char *what, const char *id, zt_str got,
 static void expect(const zt_json_doc *d, zt_json_val c, const char *id,
                    size_t n, zt_spiffe_err got, const zt_spiffe_id *out) {
   zt_json_val v;
-  bool valid;
+  bool valid = false;
   assert_true(vec_get(d, c, "valid", &v) &&
               zt_json_bool(d, v, &valid) == ZT_OK);
   if (!valid) {
@@ -123,7 +123,7 @@ static void test_istio_identities(void **state) {
   while (zt_json_iter_next(&it, NULL, &c)) {
     size_t n;
     const char *id = vec_str(&f.doc, c, "id", &n);
-    bool valid;
+    bool valid = false;
     assert_true(vec_get(&f.doc, c, "spiffe_valid", &v) &&
                 zt_json_bool(&f.doc, v, &valid) == ZT_OK);
     zt_spiffe_id out;
