@@ -2,21 +2,12 @@
 
 #include <string.h>
 
+#include "syntax.h"
+
 #define NO_GAP SIZE_MAX
 
 static bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-/* 0..15, or -1 for a non-hex character. */
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 /* One IPv4 octet: 1..3 digits, at most 255, no leading zero unless "0".
@@ -54,9 +45,9 @@ static bool parse_hex_group(const char *s, size_t n, size_t *pos,
                             uint32_t *out) {
   size_t start = *pos;
   uint32_t v = 0;
-  while (*pos < n && *pos - start < 4 && hex_value(s[*pos]) >= 0)
-    v = (v << 4) | (uint32_t)hex_value(s[(*pos)++]);
-  if (*pos == start || (*pos < n && hex_value(s[*pos]) >= 0))
+  while (*pos < n && *pos - start < 4 && zt_syn_hex_digit(s[*pos]) >= 0)
+    v = (v << 4) | (uint32_t)zt_syn_hex_digit(s[(*pos)++]);
+  if (*pos == start || (*pos < n && zt_syn_hex_digit(s[*pos]) >= 0))
     return false;
   *out = v;
   return true;

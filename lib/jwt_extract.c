@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "syntax.h"
+
 static int kind_rank(uint8_t k) {
   return k == ZT_LOC_HEADER ? 0 : k == ZT_LOC_PARAM ? 1 : 2;
 }
@@ -79,13 +81,6 @@ static int from_headers(const zt_tokloc *loc, const zt_request *req,
   return ZT_OK;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = lower(c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decodes (s, n) into buf (cap bytes); an invalid escape stays as
  * written. False when the result does not fit. */
 static bool pct_decode(const char *s, size_t n, char *buf, size_t cap,
@@ -96,8 +91,8 @@ static bool pct_decode(const char *s, size_t n, char *buf, size_t cap,
       return false;
     int hi = -1, lo = -1;
     if (s[i] == '%' && n - i > 2) {
-      hi = hexval(s[i + 1]);
-      lo = hexval(s[i + 2]);
+      hi = zt_syn_hex_digit(s[i + 1]);
+      lo = zt_syn_hex_digit(s[i + 2]);
     }
     if (hi >= 0 && lo >= 0) {
       buf[o++] = (char)(hi * 16 + lo);

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "syntax.h"
+
 #include "ztauth.h"
 
 /*
@@ -20,14 +22,11 @@
 #define NO_PCT ((size_t)-1)
 
 static bool is_hex(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-         (c >= 'A' && c <= 'F');
+  return zt_syn_hex_digit((char)c) >= 0;
 }
 
 static unsigned hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9')
-    return (unsigned)(c - '0');
-  return (unsigned)((c | 0x20) - 'a' + 10);
+  return (unsigned)zt_syn_hex_digit((char)c);
 }
 
 /* RFC 3986 unreserved: the characters Chromium decodes from "%XX". */

@@ -496,3 +496,13 @@ bool zt_syn_jwks_uri(const char *s, size_t n, const char **why) {
   }
   return true;
 }
+
+int zt_syn_hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}

@@ -11,6 +11,9 @@
 #include <stdint.h>
 
 /* RFC 1123 label, 1..63: [a-z0-9]([-a-z0-9]*[a-z0-9])? (namespace names). */
+/* The value of hex digit c (either case): 0..15, or -1. */
+int zt_syn_hex_digit(char c);
+
 bool zt_syn_dns1123_label(const char *s, size_t n);
 /* RFC 1123 subdomain, 1..253: dot-separated labels as above (object
  * names). Like Kubernetes, a single label is not limited to 63 here. */

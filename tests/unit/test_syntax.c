@@ -630,8 +630,22 @@ static void test_jwks_uri(void **state) {
   assert_non_null(strstr(why, "host"));
 }
 
+static void test_hex_digit(void **state) {
+  (void)state;
+  assert_int_equal(zt_syn_hex_digit('0'), 0);
+  assert_int_equal(zt_syn_hex_digit('9'), 9);
+  assert_int_equal(zt_syn_hex_digit('a'), 10);
+  assert_int_equal(zt_syn_hex_digit('F'), 15);
+  assert_int_equal(zt_syn_hex_digit('g'), -1);
+  assert_int_equal(zt_syn_hex_digit('G'), -1);
+  assert_int_equal(zt_syn_hex_digit('/'), -1);
+  assert_int_equal(zt_syn_hex_digit(':'), -1);
+  assert_int_equal(zt_syn_hex_digit('\0'), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hex_digit),
       cmocka_unit_test(test_dns1123_label),
       cmocka_unit_test(test_dns1123_subdomain),
       cmocka_unit_test(test_provider_name),
