@@ -42,8 +42,8 @@ bool zt_b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap,
  * grammar and results, about six times faster, by a table indexed by the
  * character, so never for secrets. out must not be NULL.
  */
-bool zt_b64url_decode_public(const char *in, size_t n, uint8_t *out,
-                             size_t cap, size_t *out_len);
+bool zt_b64url_decode_public(const char *in, size_t n, uint8_t *out, size_t cap,
+                             size_t *out_len);
 
 /* The number of characters zt_b64url_encode() writes for n bytes, not
  * counting the NUL; SIZE_MAX if that does not fit a size_t. */

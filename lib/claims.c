@@ -41,7 +41,8 @@ static bool each_string(const zt_json_doc *doc, zt_json_val v, bool split,
 
 static bool listed(const zt_str *extra, uint32_t n, zt_str name) {
   for (uint32_t i = 0; i < n; i++)
-    if (extra[i].len == name.len && memcmp(extra[i].ptr, name.ptr, name.len) == 0)
+    if (extra[i].len == name.len &&
+        memcmp(extra[i].ptr, name.ptr, name.len) == 0)
       return true;
   return false;
 }
@@ -57,8 +58,8 @@ bool zt_claims_any(const zt_json_doc *doc, const zt_str *path, uint32_t depth,
     if (!zt_json_member(doc, v, path[i].ptr, path[i].len, &v))
       return false;
   *present = true;
-  bool split = depth == 1 &&
-               (zt_claims_space_delimited(path[0].ptr, path[0].len) ||
-                listed(extra, n_extra, path[0]));
+  bool split =
+      depth == 1 && (zt_claims_space_delimited(path[0].ptr, path[0].len) ||
+                     listed(extra, n_extra, path[0]));
   return each_string(doc, v, split, fn, ctx);
 }

@@ -41,8 +41,8 @@ typedef bool (*zt_token_fn)(void *ctx, zt_str token);
 /*
  * Calls fn with each token loc holds in req, in order: one per header value
  * holding the prefix (after it, the first run of base64url characters and
- * dots; each value of a repeated header on its own), the first occurrence of a query
- * parameter (percent-decoded into buf, which holds ZT_EXTRACT_PARAM_MAX
+ * dots; each value of a repeated header on its own), the first occurrence of a
+ * query parameter (percent-decoded into buf, which holds ZT_EXTRACT_PARAM_MAX
  * bytes), or the first cookie of that name (quotes removed). Returns ZT_OK,
  * or ZT_ELIMIT when a parameter is too long to decode.
  */

@@ -138,7 +138,8 @@ static int extract_all(zt_authn *an) {
   return ZT_OK;
 }
 
-/* ---- Verification --------------------------------------------------------- */
+/* ---- Verification ---------------------------------------------------------
+ */
 
 static uint64_t now_of(const zt_config *cfg) {
   int64_t now = zt_config_now(cfg);
@@ -147,8 +148,8 @@ static uint64_t now_of(const zt_config *cfg) {
 
 /* What one rule says of a parsed token (jwt.md §1.6 order after parsing:
  * issuer, time, audience, key set, signature). */
-static int32_t check_rule(const zt_ra_rule *r, const zt_jwt *j,
-                          uint64_t now, uint64_t skew) {
+static int32_t check_rule(const zt_ra_rule *r, const zt_jwt *j, uint64_t now,
+                          uint64_t skew) {
   if (r->issuer.len && (!j->has_iss || str_cmp(r->issuer, j->iss) != 0))
     return ZT_JWT_UNKNOWN_ISSUER;
   int32_t st = zt_jwt_check_time(j, now, skew);
@@ -188,8 +189,11 @@ static bool cached(zt_authn *an, zt_authn_token *t, const zt_ra_rule *r,
 
 static void remember(zt_authn *an, zt_authn_token *t, uint64_t h) {
   const zt_jwt *j = t->jwt;
-  zt_jwtc_item it = {t->text.ptr, t->text.len, t->rule->id,
-                     j->has_exp ? j->exp : 0, j->has_nbf ? j->nbf : 0,
+  zt_jwtc_item it = {t->text.ptr,
+                     t->text.len,
+                     t->rule->id,
+                     j->has_exp ? j->exp : 0,
+                     j->has_nbf ? j->nbf : 0,
                      &j->payload};
   zt_jwtc_put(an->ra->cache, h, &it);
 }
@@ -246,7 +250,8 @@ static void take_claims(zt_authn *an, const zt_authn_token *t) {
   }
 }
 
-/* ---- Outputs --------------------------------------------------------------- */
+/* ---- Outputs ---------------------------------------------------------------
+ */
 
 static void out(const zt_authn *an, uint32_t op, zt_str name, zt_str value) {
   const zt_request *req = an->req;
@@ -374,25 +379,24 @@ static void failure_outputs(const zt_authn *an) {
   size_t plen = req->path.len > 256 ? 256 : req->path.len;
   size_t alen = req->authority.len > 256 ? 256 : req->authority.len;
   char buf[640];
-  int n = snprintf(buf, sizeof(buf), "Bearer realm=\"%.*s://%.*s%.*s\"%s",
-                   (int)proto.len, proto.ptr, (int)alen,
-                   req->authority.ptr ? req->authority.ptr : "", (int)plen,
-                   req->path.ptr ? req->path.ptr : "",
-                   an->status == ZT_JWT_MISSED ? ""
-                                               : ", error=\"invalid_token\"");
+  int n = snprintf(
+      buf, sizeof(buf), "Bearer realm=\"%.*s://%.*s%.*s\"%s", (int)proto.len,
+      proto.ptr, (int)alen, req->authority.ptr ? req->authority.ptr : "",
+      (int)plen, req->path.ptr ? req->path.ptr : "",
+      an->status == ZT_JWT_MISSED ? "" : ", error=\"invalid_token\"");
   if (n > 0 && (size_t)n < sizeof(buf))
     out(an, ZT_OUT_RESPONSE_HEADER, (zt_str){"www-authenticate", 16},
         (zt_str){buf, (size_t)n});
 }
 
-/* ---- The request ------------------------------------------------------------ */
+/* ---- The request ------------------------------------------------------------
+ */
 
 /* Envoy's bypass_cors_preflight, which Istio sets. */
 static bool cors_preflight(const zt_request *req) {
   zt_str v;
   return req->method.len == 7 && memcmp(req->method.ptr, "OPTIONS", 7) == 0 &&
-         req->header &&
-         req->header(req->header_ctx, "origin", 6, 0, &v) == 1 &&
+         req->header && req->header(req->header_ctx, "origin", 6, 0, &v) == 1 &&
          req->header(req->header_ctx, "access-control-request-method", 29, 0,
                      &v) == 1;
 }

@@ -26,9 +26,9 @@
 #include "keyset.h"
 #include "policy.h"
 
-#define ZT_AUTHN_MAX_RULES 64  /* jwtRules applying to one workload */
-#define ZT_AUTHN_MAX_LOCS 32   /* distinct token locations of those rules */
-#define ZT_AUTHN_MAX_TOKENS 8  /* tokens in one request */
+#define ZT_AUTHN_MAX_RULES 64 /* jwtRules applying to one workload */
+#define ZT_AUTHN_MAX_LOCS 32  /* distinct token locations of those rules */
+#define ZT_AUTHN_MAX_TOKENS 8 /* tokens in one request */
 
 /* outputClaimToHeaders: a header and a claim path split at '.'. */
 typedef struct zt_ra_out {
@@ -131,8 +131,8 @@ typedef struct zt_authn {
   uint32_t n_locs;
   zt_authn_token tok[ZT_AUTHN_MAX_TOKENS];
   uint32_t n_tok;
-  bool overflow; /* more tokens than ZT_AUTHN_MAX_TOKENS */
-  int err;       /* ZT_E* when the request could not be handled */
+  bool overflow;  /* more tokens than ZT_AUTHN_MAX_TOKENS */
+  int err;        /* ZT_E* when the request could not be handled */
   int32_t status; /* ZT_JWT_OK or the failing token's status */
   /* the request principal's token, when one verified */
   const zt_json_doc *claims;

@@ -36,16 +36,15 @@ static int add_loc(zt_arena *ar, zt_ra_rule *r, uint32_t cap, uint8_t kind,
 
 /* The rule's locations, or Envoy's defaults when it names none. */
 static int compile_locs(zt_arena *ar, zt_ra_rule *r, const zt_jwt_rule *src) {
-  uint32_t cap = src->n_from_headers + src->from_params.n +
-                 src->from_cookies.n;
+  uint32_t cap = src->n_from_headers + src->from_params.n + src->from_cookies.n;
   if (cap == 0) {
     r->locs = zt_arena_alloc(ar, 2 * sizeof(zt_tokloc));
     if (!r->locs)
       return ZT_ENOMEM;
-    r->locs[0] = (zt_tokloc){ZT_LOC_HEADER, true, {"authorization", 13},
-                             {"Bearer ", 7}};
-    r->locs[1] = (zt_tokloc){ZT_LOC_PARAM, false, {"access_token", 12},
-                             {NULL, 0}};
+    r->locs[0] =
+        (zt_tokloc){ZT_LOC_HEADER, true, {"authorization", 13}, {"Bearer ", 7}};
+    r->locs[1] =
+        (zt_tokloc){ZT_LOC_PARAM, false, {"access_token", 12}, {NULL, 0}};
     r->n_locs = 2;
     return ZT_OK;
   }
@@ -96,8 +95,8 @@ static int compile_outputs(zt_arena *ar, zt_ra_rule *r,
       return ZT_ENOMEM;
   r->n_outs = src->n_output_claims;
   r->n_space = src->space_delimited_claims.n;
-  r->space = r->n_space ? zt_arena_alloc(ar, r->n_space * sizeof(zt_str))
-                        : NULL;
+  r->space =
+      r->n_space ? zt_arena_alloc(ar, r->n_space * sizeof(zt_str)) : NULL;
   if (r->n_space && !r->space)
     return ZT_ENOMEM;
   for (uint32_t i = 0; i < r->n_space; i++)
@@ -151,9 +150,8 @@ static int note_uri(zt_reqauthn *ra, zt_str uri, zt_keyset *keys,
       return ZT_OK;
   if (ra->n_uris == cap)
     return ZT_EINTERNAL;
-  ra->uris[ra->n_uris++] =
-      (zt_ra_uri){uri.ptr, (uint32_t)uri.len, keys ? zt_keyset_retain(keys)
-                                                   : NULL};
+  ra->uris[ra->n_uris++] = (zt_ra_uri){uri.ptr, (uint32_t)uri.len,
+                                       keys ? zt_keyset_retain(keys) : NULL};
   return ZT_OK;
 }
 
@@ -164,8 +162,8 @@ static int compile_keys(zt_reqauthn *ra, zt_ra_rule *r, const zt_jwt_rule *src,
   if (src->jwks.len) {
     zt_keyset *ks = NULL;
     zt_jwks_result res;
-    int rc = zt_keyset_from_jwks(&ra->cfg->mem, src->jwks.s, src->jwks.len,
-                                 &ks, &res);
+    int rc = zt_keyset_from_jwks(&ra->cfg->mem, src->jwks.s, src->jwks.len, &ks,
+                                 &res);
     if (rc == ZT_ENOMEM)
       return rc;
     r->keys_status = rc == ZT_OK ? (int32_t)res.status : ZT_JWKS_PARSE_ERROR;
