@@ -62,6 +62,7 @@ ZT_API uint32_t zt_version_number(void);
 #define ZT_EDUPLICATE (-8) /* two objects with the same kind/namespace/name */
 #define ZT_ESTATE (-9)     /* the call does not fit the object's state */
 #define ZT_EINTERNAL (-10) /* an internal invariant failed (fail closed) */
+#define ZT_EIDENTITY (-11) /* a certificate chain is not a valid SVID */
 
 /* A static, human-readable name for a status code. Never NULL. */
 ZT_API const char *zt_strerror(int code);
@@ -321,11 +322,110 @@ ZT_API uint64_t zt_snapshot_jwks_count(const zt_snapshot *snap);
 ZT_API int zt_snapshot_jwks(const zt_snapshot *snap, uint64_t index,
                             zt_jwks_info *out);
 
+/* ---- Trust bundles and workload identity (SPIFFE X.509-SVIDs) ---------- */
+
+/*
+ * Supplies the trust bundle of one trust domain: the roots that may sign
+ * its SVIDs (docs/identity.md). doc is PEM (one or more CERTIFICATE blocks)
+ * or a SPIFFE bundle (a JSON object whose `keys` entries with
+ * `use: x509-svid` give a root each in x5c[0]). Several roots in one
+ * bundle are CA rotation: a chain to any of them verifies. Bundles are
+ * never merged: a leaf verifies only against the bundle of its own trust
+ * domain. The roots are parsed here and a new snapshot takes effect
+ * atomically; a document with any unusable certificate is refused whole
+ * (ZT_ESCHEMA, the message names the certificate) and the bundle in force
+ * stays. (NULL, 0) as doc withdraws the bundle: SVIDs of that trust domain
+ * then fail with ZT_SVID_NO_BUNDLE. With td (NULL, 0), doc is a SPIFFE
+ * bundle map, {"trust_domains": {"td": bundle, ...}}, that replaces every
+ * bundle at once.
+ */
+ZT_API ZT_NODISCARD int
+zt_engine_set_trust_bundle(zt_engine *engine, const char *td, size_t td_len,
+                           const char *doc, size_t len, zt_diag *diag);
+
+/* One trust bundle of a snapshot. */
+typedef struct zt_bundle_info {
+  const char *trust_domain; /* NUL-terminated; belongs to the snapshot */
+  size_t trust_domain_len;
+  uint32_t roots;        /* root certificates */
+  uint32_t has_sequence; /* 1: spiffe_sequence was given */
+  uint64_t sequence;     /* spiffe_sequence */
+  uint64_t generation;   /* grows with every change of any bundle */
+} zt_bundle_info;
+
+/* The number of trust bundles in force, and the index-th (sorted by trust
+ * domain); ZT_EINVAL past the end. */
+ZT_API uint64_t zt_snapshot_bundle_count(const zt_snapshot *snap);
+ZT_API int zt_snapshot_bundle(const zt_snapshot *snap, uint64_t index,
+                              zt_bundle_info *out);
+
+/* Why a chain is not a valid SVID (zt_svid.error). Each has a stable
+ * token, zt_svid.error_name, and a sentence, zt_svid.message; the reason
+ * of a refused connection is ZT_REASON_SVID + the error. */
+#define ZT_SVID_OK 0
+#define ZT_SVID_EMPTY_CHAIN 1    /* no certificate */
+#define ZT_SVID_CHAIN_TOO_LONG 2 /* more than 10 certificates / 64 KiB */
+#define ZT_SVID_MALFORMED 3      /* bad PEM or DER */
+#define ZT_SVID_UNSUPPORTED_EXTENSION                                          \
+  4                                 /* a critical extension not understood     \
+                                      (nameConstraints included) */
+#define ZT_SVID_NO_URI_SAN 5        /* the leaf has no URI SAN */
+#define ZT_SVID_MULTIPLE_URI_SANS 6 /* more than one URI SAN */
+#define ZT_SVID_MALFORMED_SAN 7     /* a URI SAN that is not an IA5String */
+#define ZT_SVID_NOT_SPIFFE 8        /* the URI is not spiffe:// */
+#define ZT_SVID_BAD_SPIFFE_ID 9     /* the SPIFFE ID breaks the grammar */
+#define ZT_SVID_ROOT_PATH 10        /* the leaf's ID has no path */
+#define ZT_SVID_LEAF_IS_CA 11       /* basicConstraints cA true */
+#define ZT_SVID_NO_KEY_USAGE 12     /* no keyUsage extension */
+#define ZT_SVID_NO_DIGITAL_SIGNATURE 13
+#define ZT_SVID_SIGNING_USAGE 14 /* keyCertSign or cRLSign on a leaf */
+#define ZT_SVID_EKU 15           /* EKU lacks the purpose of the role */
+#define ZT_SVID_NO_BUNDLE 16     /* no bundle for the leaf's domain */
+#define ZT_SVID_EMPTY_BUNDLE 17  /* the bundle trusts nothing */
+#define ZT_SVID_UNTRUSTED 18     /* no path to a root of the bundle */
+#define ZT_SVID_EXPIRED 19       /* a certificate of the path expired */
+#define ZT_SVID_NOT_YET_VALID 20
+#define ZT_SVID_WEAK_KEY 21       /* RSA < 2048 bits, an unlisted curve */
+#define ZT_SVID_WEAK_SIGNATURE 22 /* SHA-1 or MD5 signatures */
+#define ZT_SVID_INTERNAL 23       /* out of memory or a library error */
+#define ZT_SVID_COUNT 24
+
+/* The TLS role of the certificate's owner: the peer is a client (the
+ * server verifies it: EKU must allow clientAuth) or a server. */
+#define ZT_ROLE_CLIENT 0
+#define ZT_ROLE_SERVER 1
+
+/* A verified identity, or why there is none. Owned by the caller. */
+typedef struct zt_svid {
+  uint32_t error;         /* ZT_SVID_* */
+  const char *error_name; /* "svid_expired"; "" when valid; static */
+  const char *message;    /* one sentence; "" when valid; static */
+  uint32_t cached;        /* 1: the answer came from the identity cache */
+  size_t spiffe_id_len;
+  char spiffe_id[2049];    /* "spiffe://td/path", NUL-terminated */
+  size_t trust_domain_len; /* the trust domain: spiffe_id + 9 */
+} zt_svid;
+
+/*
+ * Verifies a peer's certificate chain as an X.509-SVID (docs/identity.md
+ * lists every step): chain is PEM text or one or more DER certificates
+ * back to back, leaf first, intermediates after it (roots come from the
+ * bundles). Time comes from the engine's clock. A chain verified before
+ * with the same bundles is answered from a cache (its validity is
+ * re-checked). Returns ZT_OK when the chain is a valid SVID, ZT_EIDENTITY
+ * when it is not (out->error says why), or ZT_EINVAL / ZT_EINTERNAL
+ * (out->error ZT_SVID_INTERNAL: an invalid call, no memory). out is always
+ * filled. Takes no lock.
+ */
+ZT_API int zt_svid_verify(const zt_snapshot *snap, const char *chain,
+                          size_t len, uint32_t role, zt_svid *out);
+
 /* ---- Compatibility switches and data-path settings ------------------- */
 
 /*
- * Options (zt_config_set_option). Every switch defaults to 0 (settings: as noted), the behaviour
- * of Istio's Envoy data plane; docs/compatibility.md lists what each changes.
+ * Options (zt_config_set_option). Every switch defaults to 0 (settings: as
+ * noted), the behaviour of Istio's Envoy data plane; docs/compatibility.md
+ * lists what each changes.
  */
 #define ZT_OPT_L4_ZTUNNEL 0 /* 1: L4 (TCP) rules as ztunnel applies them */
 #define ZT_OPT_REQUEST_PRINCIPAL_SPLIT                                         \
@@ -346,7 +446,16 @@ ZT_API int zt_snapshot_jwks(const zt_snapshot *snap, uint64_t index,
 #define ZT_OPT_JWT_CACHE_ENTRIES                                               \
   6 /* verified tokens remembered per                                          \
        snapshot, default 1024, 0 (off)..1048576 */
-#define ZT_OPT_COUNT 7
+#define ZT_OPT_SVID_STRICT_EKU                                                 \
+  7 /* 1: a leaf with extendedKeyUsage must                                    \
+       allow both serverAuth and clientAuth (X509-SVID §4.4) */
+#define ZT_OPT_SPIFFE_LENIENT                                                  \
+  8 /* 1: fold the case of the scheme and                                      \
+       trust domain of SPIFFE IDs in certificates */
+#define ZT_OPT_SVID_CACHE_ENTRIES                                              \
+  9 /* verified certificate chains                                             \
+       remembered per trust-bundle set, default 1024, 0 (off)..1048576 */
+#define ZT_OPT_COUNT 10
 
 ZT_API int zt_config_set_option(zt_config *cfg, uint32_t id, uint64_t value);
 ZT_API uint64_t zt_config_get_option(const zt_config *cfg, uint32_t id);
@@ -476,6 +585,11 @@ typedef struct zt_request {
   void *trace_ctx;
   zt_output_fn output; /* optional: what to change in the request or reply */
   void *output_ctx;
+  /* The peer's certificate chain (PEM, or DER back to back; leaf first) for
+   * ztauth to verify (zt_svid_verify, cached). When set, mtls and peer_id
+   * are ignored and come from the verified SVID; a chain that does not
+   * verify refuses the connection. */
+  zt_str peer_chain;
 } zt_request;
 
 /* ---- Decisions --------------------------------------------------------- */
@@ -497,11 +611,16 @@ typedef struct zt_request {
 #define ZT_REASON_REQUEST_LIMIT 9     /* an input exceeds a decision bound */
 #define ZT_REASON_INVALID_ARGUMENT 10 /* zt_decide() misuse */
 #define ZT_REASON_INTERNAL 11         /* internal error (fail closed) */
-#define ZT_REASON_COUNT 12
+#define ZT_REASON_MTLS_REQUIRED 12    /* STRICT mTLS and a plaintext peer */
+#define ZT_REASON_MTLS_DISABLED 13    /* mTLS DISABLE and an mTLS peer */
+#define ZT_REASON_COUNT 14
 /* Request authentication failed: ZT_REASON_JWT + the token's anchor status
  * (zt_decision.jwt_status), e.g. "jwt_expired", "jwt_audience_not_allowed",
  * "jwks_fetch_fail". */
 #define ZT_REASON_JWT 100
+/* The peer's certificate chain is not a valid SVID: ZT_REASON_SVID + the
+ * ZT_SVID_* error (zt_decision.svid_error), e.g. "svid_expired". */
+#define ZT_REASON_SVID 200
 
 /* A policy that decided or matched; its strings belong to the snapshot. */
 typedef struct zt_policy_ref {
@@ -527,17 +646,43 @@ typedef struct zt_decision {
   int32_t jwt_status;  /* a rejected token's jwt_verify_lib status, else 0 */
   const char *message; /* body text of a local reply ("RBAC: access denied",
                           "Jwt is expired"); static; "" when allowed */
+  uint32_t mtls_mode;  /* the port's effective ZT_MTLS_* mode */
+  zt_policy_ref mtls_policy; /* the PeerAuthentication behind it (ns NULL:
+                                none, the default PERMISSIVE) */
+  uint32_t svid_error;       /* ZT_SVID_* of a refused peer chain, else 0 */
 } zt_decision;
 
 /*
- * Decides a request against a snapshot: CUSTOM, then request
- * authentication (JWT), then DENY, then ALLOW (docs/decisions.md). Takes no
- * lock; allocates only to verify a token the cache does not hold. out is always
- * filled: on any error (also an invalid argument) the decision is DENY with
- * a reason saying why, and the return value is the ZT_E* code.
+ * Decides a request against a snapshot: the peer (the port's mTLS mode:
+ * STRICT refuses plaintext, DISABLE refuses mTLS; then the SVID of
+ * peer_chain; a refusal has status 0: close the connection), CUSTOM, then
+ * request authentication (JWT), then DENY, then ALLOW (docs/decisions.md).
+ * Takes no lock; allocates only to verify a token or a chain the caches do
+ * not hold. out
+ * is always filled: on any error (also an invalid argument) the decision is
+ * DENY with a reason saying why, and the return value is the ZT_E* code.
  */
 ZT_API int zt_decide(const zt_snapshot *snap, const zt_request *req,
                      zt_decision *out);
+
+/* The mTLS mode PeerAuthentication gives one workload port. */
+typedef struct zt_mtls_info {
+  uint32_t mode; /* ZT_MTLS_STRICT, _PERMISSIVE or _DISABLE (never UNSET) */
+  uint32_t port_level; /* 1: set by a portLevelMtls entry */
+  /* The policy that set it (ns NULL: none did, the default PERMISSIVE);
+   * rule is the portLevelMtls port, or -1. action is unused. */
+  zt_policy_ref policy;
+} zt_mtls_info;
+
+/*
+ * The effective mTLS mode of a workload port (istio-semantics.md §5.4):
+ * the oldest matching workload PeerAuthentication (portLevelMtls for port,
+ * then its mode), over the namespace's, over the mesh's (root namespace);
+ * UNSET inherits; nothing gives PERMISSIVE. port 0: the workload mode.
+ * Takes no lock, never allocates.
+ */
+ZT_API int zt_peer_mode(const zt_snapshot *snap, const zt_workload *workload,
+                        uint32_t port, zt_mtls_info *out);
 
 /* The stable token of a reason ("rbac_denied", ...); "unknown" otherwise. */
 ZT_API const char *zt_reason_name(uint32_t reason);

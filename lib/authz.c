@@ -10,9 +10,11 @@
 #include "claims.h"
 #include "diag.h"
 #include "engine.h"
+#include "identity.h"
 #include "jwt_status.h"
 #include "pathtpl.h"
 #include "reqattr.h"
+#include "svid.h"
 
 /* How L4 traffic is judged (§7.6, §7.8). */
 #define EV_HTTP 0
@@ -645,7 +647,8 @@ static bool valid_request(const zt_request *r) {
     return false;
   const zt_str *s[] = {&r->peer_id,        &r->source_ip, &r->remote_ip,
                        &r->destination_ip, &r->sni,       &r->method,
-                       &r->authority,      &r->path,      &r->jwt_claims};
+                       &r->authority,      &r->path,      &r->jwt_claims,
+                       &r->peer_chain};
   for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
     if (!valid_str(*s[i]))
       return false;
@@ -705,14 +708,56 @@ static int finish(ectx *e, zt_decision *out) {
   return ZT_OK;
 }
 
+/* A connection the peer stage refuses: closed, no status. */
+static bool refuse(ectx *e, zt_decision *out, uint32_t reason,
+                   const char *why) {
+  fail(out, reason, true);
+  out->message = why;
+  trace(e, "connection refused: %s", why);
+  return false;
+}
+
+/* The peer (§10): the port's mTLS mode, then the SVID of peer_chain, whose
+ * identity *view takes. False when the connection is refused. */
+static bool check_peer(ectx *e, const zt_snapshot *snap, zt_request *view,
+                       zt_svid *svid, zt_decision *out) {
+  zt_mtls_info mi;
+  zt_peerauthn_mode(&snap->pol->peer, &e->at, view->destination_port, &mi);
+  out->mtls_mode = mi.mode;
+  out->mtls_policy = mi.policy;
+  bool chain = view->peer_chain.len > 0;
+  bool mtls = chain || view->mtls;
+  if (mi.mode == ZT_MTLS_STRICT && !mtls)
+    return refuse(
+        e, out, ZT_REASON_MTLS_REQUIRED,
+        "The port accepts mutual TLS only (PeerAuthentication STRICT).");
+  if (mi.mode == ZT_MTLS_DISABLE && mtls)
+    return refuse(
+        e, out, ZT_REASON_MTLS_DISABLED,
+        "The port accepts plaintext only (PeerAuthentication DISABLE).");
+  if (!chain)
+    return true;
+  uint32_t err = zt_identity_verify(snap, view->peer_chain.ptr,
+                                    view->peer_chain.len, ZT_ROLE_CLIENT, svid);
+  if (err != ZT_SVID_OK) {
+    out->svid_error = err;
+    return refuse(e, out, ZT_REASON_SVID + err, svid->message);
+  }
+  view->mtls = 1;
+  view->peer_id = (zt_str){svid->spiffe_id, svid->spiffe_id_len};
+  trace(e, "peer: %s", svid->spiffe_id);
+  return true;
+}
+
 /* Request authentication (§9). False when it decided: the request is
  * refused (a bad token) or could not be handled. */
 static bool authenticate(ectx *e, const zt_snapshot *snap, zt_authn *an,
                          zt_decision *out) {
   int rc = zt_authn_run(an, &snap->authn, e->req, &e->at);
   if (rc != ZT_OK) {
-    zt_reqattr_fail(e->ra, rc, rc == ZT_ELIMIT ? ZT_REASON_REQUEST_LIMIT
-                                               : ZT_REASON_INTERNAL);
+    zt_reqattr_fail(e->ra, rc,
+                    rc == ZT_ELIMIT ? ZT_REASON_REQUEST_LIMIT
+                                    : ZT_REASON_INTERNAL);
     return false;
   }
   if (an->status != ZT_JWT_OK) {
@@ -720,8 +765,7 @@ static bool authenticate(ectx *e, const zt_snapshot *snap, zt_authn *an,
     out->jwt_status = an->status;
     out->status = zt_authn_http_status(e->cfg, an->status);
     out->message = zt_jwt_status_message(an->status);
-    trace(e, "request authentication: %s",
-          zt_jwt_status_message(an->status));
+    trace(e, "request authentication: %s", zt_jwt_status_message(an->status));
     return false;
   }
   if (an->claims)
@@ -749,7 +793,13 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
   }
   ectx e;
   zt_reqattr ra;
-  setup(&e, snap, req, &ra);
+  /* The request as decided: the host's, with the verified peer identity
+   * when ztauth checks the chain (the CUSTOM provider sees it too). */
+  zt_request view = *req;
+  setup(&e, snap, &view, &ra);
+  zt_svid svid;
+  if (!check_peer(&e, snap, &view, &svid, out))
+    return ZT_OK;
   if (e.mode == EV_HTTP && ra.path_mode != ZT_PATH_NONE &&
       has_encoded_nul(req->path)) {
     fail(out, ZT_REASON_BAD_REQUEST, false);
@@ -760,7 +810,7 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
     return finish(&e, out);
   }
   zt_authn an;
-  if (e.mode == EV_HTTP && !req->jwt_claims.len) {
+  if (e.mode == EV_HTTP && !view.jwt_claims.len) {
     if (!authenticate(&e, snap, &an, out))
       return finish_authn(&e, &an, out);
   } else {
@@ -786,6 +836,8 @@ int zt_decide(const zt_snapshot *snap, const zt_request *req,
 const char *zt_reason_name(uint32_t reason) {
   if (reason >= ZT_REASON_JWT && reason < ZT_REASON_JWT + ZT_JWT_STATUS_COUNT)
     return zt_jwt_status_reason((int)(reason - ZT_REASON_JWT));
+  if (reason >= ZT_REASON_SVID && reason < ZT_REASON_SVID + ZT_SVID_COUNT)
+    return zt_svid_err_name(reason - ZT_REASON_SVID);
   static const char *const names[ZT_REASON_COUNT] = {
       [ZT_REASON_NO_ALLOW_POLICY] = "no_allow_policy",
       [ZT_REASON_ALLOW_MATCHED] = "allow_matched",
@@ -799,6 +851,8 @@ const char *zt_reason_name(uint32_t reason) {
       [ZT_REASON_REQUEST_LIMIT] = "request_limit",
       [ZT_REASON_INVALID_ARGUMENT] = "invalid_argument",
       [ZT_REASON_INTERNAL] = "internal_error",
+      [ZT_REASON_MTLS_REQUIRED] = "mtls_required",
+      [ZT_REASON_MTLS_DISABLED] = "mtls_disabled",
   };
   return reason < ZT_REASON_COUNT ? names[reason] : "unknown";
 }

@@ -45,6 +45,7 @@ static void config_defaults(zt_config *cfg, const zt_allocator *mem) {
   memcpy(cfg->limits, limit_default, sizeof(cfg->limits));
   cfg->options[ZT_OPT_JWT_CLOCK_SKEW] = 60; /* Envoy's default */
   cfg->options[ZT_OPT_JWT_CACHE_ENTRIES] = 1024;
+  cfg->options[ZT_OPT_SVID_CACHE_ENTRIES] = 1024;
 }
 
 int zt_config_new(zt_config **out, const zt_allocator *mem) {
@@ -155,6 +156,7 @@ int zt_config_set_option(zt_config *cfg, uint32_t id, uint64_t value) {
     max = 599;
     break;
   case ZT_OPT_JWT_CACHE_ENTRIES:
+  case ZT_OPT_SVID_CACHE_ENTRIES:
     max = 1u << 20;
     break;
   }

@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-/* version.h first: it pulls in the configuration of either major version. */
-#include "mbedtls/version.h"
+/* The compat layer first: it must precede every other mbedTLS header. */
+#include "mbedtls_compat.h"
 
 #include "mbedtls/bignum.h"
 #include "mbedtls/constant_time.h"
@@ -27,42 +27,10 @@
 #include "alloc.h"
 #include "b64url.h"
 
-/* ---- mbedTLS 2.28 / 3.x -------------------------------------------------- */
-
-/* 2.28 names the int-returning hash functions *_ret (the plain names are
- * deprecated void functions there); 3.0 removed the suffix. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define zt_sha256_starts mbedtls_sha256_starts
-#define zt_sha256_update mbedtls_sha256_update
-#define zt_sha256_finish mbedtls_sha256_finish
-#define zt_sha512_starts mbedtls_sha512_starts
-#define zt_sha512_update mbedtls_sha512_update
-#define zt_sha512_finish mbedtls_sha512_finish
-#else
-#define zt_sha256_starts mbedtls_sha256_starts_ret
-#define zt_sha256_update mbedtls_sha256_update_ret
-#define zt_sha256_finish mbedtls_sha256_finish_ret
-#define zt_sha512_starts mbedtls_sha512_starts_ret
-#define zt_sha512_update mbedtls_sha512_update_ret
-#define zt_sha512_finish mbedtls_sha512_finish_ret
-#endif
-
-/* mbedTLS reports an allocation failure inside a higher-level error as
- * high + low code (e.g. PK_INVALID_PUBKEY + ASN1_ALLOC_FAILED). */
-static bool is_alloc_failure(int ret) {
-  int e = -ret;
-  int low = e & 0x7f, high = e & ~0x7f;
-  return low == -MBEDTLS_ERR_MPI_ALLOC_FAILED ||
-         low == -MBEDTLS_ERR_ASN1_ALLOC_FAILED ||
-         high == -MBEDTLS_ERR_ECP_ALLOC_FAILED ||
-         high == -MBEDTLS_ERR_PK_ALLOC_FAILED ||
-         high == -MBEDTLS_ERR_X509_ALLOC_FAILED;
-}
-
 /* An mbedTLS failure during import: out of memory, or else the key's fault
  * (reported as why). */
 static zt_import_rc import_failure(int ret, zt_import_rc why) {
-  return is_alloc_failure(ret) ? ZT_IMPORT_NOMEM : why;
+  return zt_mbedtls_nomem(ret) ? ZT_IMPORT_NOMEM : why;
 }
 
 void zt_secure_zero(void *p, size_t n) {

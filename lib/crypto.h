@@ -1,10 +1,12 @@
 /*
- * The cryptography of JWS verification: the only code of the project that
- * calls mbedTLS or libsodium (DECISIONS.md "Crypto and platform").
+ * The cryptography of JWS verification: with x509.c (certificates) the only
+ * code of the project that calls mbedTLS, and the only caller of libsodium
+ * (DECISIONS.md "Crypto and platform").
  *
  * mbedTLS 2.28 (Debian) is what we build and test against; every API
- * difference with 3.6 LTS sits behind MBEDTLS_VERSION_NUMBER in crypto.c,
- * and no struct member of an mbedTLS type is ever read or written there.
+ * difference with 3.6 LTS sits behind MBEDTLS_VERSION_NUMBER in
+ * mbedtls_compat.h, and no struct member of an mbedTLS type is ever read or
+ * written here.
  * libsodium is optional (meson feature "eddsa", ZT_HAVE_SODIUM): without it
  * Ed25519 keys are refused at import and EdDSA verification reports
  * ZT_VERIFY_NOT_IMPLEMENTED.

@@ -9,6 +9,7 @@ static void polref_release(const zt_allocator *mem, zt_polref *p) {
   if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
     return;
   zt_authz_free(&p->authz);
+  zt_peerauthn_free(&p->peer);
   zt_policyset_free(p->ps);
   zt_free(mem, p->ps);
   zt_free(mem, p);
@@ -17,14 +18,16 @@ static void polref_release(const zt_allocator *mem, zt_polref *p) {
 static void snapshot_destroy(zt_snapshot *s) {
   const zt_allocator *mem = &s->engine->cfg.mem;
   zt_reqauthn_free(&s->authn);
+  zt_trust_release(mem, s->trust);
   polref_release(mem, s->pol);
   zt_free(mem, s);
 }
 
-/* A snapshot of pol (taking one reference to it) with request
+/* A snapshot of pol and trust (taking one reference to each) with request
  * authentication compiled against the engine's key sets. Called with
  * write_lock held (the key set store is read). */
-static int snapshot_new(zt_engine *e, zt_polref *pol, zt_snapshot **out) {
+static int snapshot_new(zt_engine *e, zt_polref *pol, zt_trust *trust,
+                        zt_snapshot **out) {
   zt_snapshot *s = zt_calloc(&e->cfg.mem, 1, sizeof(*s));
   if (!s)
     return ZT_ENOMEM;
@@ -39,17 +42,41 @@ static int snapshot_new(zt_engine *e, zt_polref *pol, zt_snapshot **out) {
   }
   atomic_fetch_add(&pol->refs, 1);
   s->pol = pol;
+  zt_trust_retain(trust);
+  s->trust = trust;
   *out = s;
   return ZT_OK;
 }
 
-static zt_polref *polref_new(zt_engine *e, zt_policyset *ps) {
+/* A policy set compiled for deciding: authorization and peer
+ * authentication. On failure ps is left to the caller. */
+static int polref_new(zt_engine *e, zt_policyset *ps, zt_polref **out) {
+  *out = NULL;
   zt_polref *p = zt_calloc(&e->cfg.mem, 1, sizeof(*p));
-  if (p) {
-    atomic_init(&p->refs, 0);
-    p->ps = ps;
+  if (!p)
+    return ZT_ENOMEM;
+  atomic_init(&p->refs, 0);
+  p->ps = ps;
+  int rc = zt_authz_compile(&p->authz, ps, &e->cfg);
+  if (rc != ZT_OK) {
+    zt_free(&e->cfg.mem, p);
+    return rc;
   }
-  return p;
+  rc = zt_peerauthn_compile(&p->peer, ps, &e->cfg);
+  if (rc != ZT_OK) {
+    zt_authz_free(&p->authz);
+    zt_free(&e->cfg.mem, p);
+    return rc;
+  }
+  *out = p;
+  return ZT_OK;
+}
+
+/* Undoes polref_new for a set no snapshot took. */
+static void polref_drop(zt_engine *e, zt_polref *p) {
+  zt_authz_free(&p->authz);
+  zt_peerauthn_free(&p->peer);
+  zt_free(&e->cfg.mem, p);
 }
 
 /* Frees retired snapshots nobody holds. Called with write_lock held. */
@@ -85,13 +112,13 @@ int zt_engine_new(zt_engine **out, const zt_config *cfg, zt_diag *diag) {
   zt_policyset *ps = zt_alloc(&e->cfg.mem, sizeof(*ps));
   if (ps)
     zt_policyset_init(ps, &e->cfg.mem);
-  zt_polref *pol = ps ? polref_new(e, ps) : NULL;
+  zt_polref *pol = NULL;
+  if (ps)
+    (void)polref_new(e, ps, &pol);
   zt_snapshot *s = NULL;
-  if (!pol || zt_authz_compile(&pol->authz, ps, &e->cfg) != ZT_OK ||
-      snapshot_new(e, pol, &s) != ZT_OK) {
+  if (!pol || snapshot_new(e, pol, NULL, &s) != ZT_OK) {
     if (pol)
-      zt_authz_free(&pol->authz);
-    zt_free(&e->cfg.mem, pol);
+      polref_drop(e, pol);
     zt_free(&e->cfg.mem, ps);
     pthread_mutex_destroy(&e->write_lock);
     zt_free(&cfg->mem, e);
@@ -117,6 +144,9 @@ void zt_engine_free(zt_engine *e) {
     zt_free(&e->cfg.mem, e->jwks.v[i].uri);
   }
   zt_free(&e->cfg.mem, e->jwks.v);
+  for (size_t i = 0; i < e->n_bundles; i++)
+    zt_bundle_release(e->bundles[i]);
+  zt_free(&e->cfg.mem, e->bundles);
   pthread_mutex_destroy(&e->write_lock);
   zt_allocator mem = e->cfg.mem;
   zt_free(&mem, e);
@@ -225,28 +255,23 @@ static void swap_in(zt_engine *e, zt_snapshot *s) {
 }
 
 int zt_engine_publish(zt_engine *e, zt_policyset *ps) {
-  zt_polref *pol = polref_new(e, ps);
-  if (!pol)
-    return ZT_ENOMEM;
-  int rc = zt_authz_compile(&pol->authz, ps, &e->cfg);
-  if (rc) {
-    zt_free(&e->cfg.mem, pol);
+  zt_polref *pol = NULL;
+  int rc = polref_new(e, ps, &pol);
+  if (rc != ZT_OK)
     return rc;
-  }
   zt_snapshot *s = NULL;
   pthread_mutex_lock(&e->write_lock);
-  rc = snapshot_new(e, pol, &s);
+  rc = snapshot_new(e, pol, atomic_load(&e->current)->trust, &s);
   if (rc == ZT_OK)
     swap_in(e, s);
   pthread_mutex_unlock(&e->write_lock);
-  if (rc != ZT_OK) {
-    zt_authz_free(&pol->authz);
-    zt_free(&e->cfg.mem, pol);
-  }
+  if (rc != ZT_OK)
+    polref_drop(e, pol);
   return rc;
 }
 
-/* ---- jwksUri key sets ------------------------------------------------------ */
+/* ---- jwksUri key sets ------------------------------------------------------
+ */
 
 static zt_jwks_entry *store_slot(zt_engine *e, const char *uri, size_t len) {
   for (size_t i = 0; i < e->jwks.n; i++)
@@ -298,7 +323,8 @@ int zt_engine_set_jwks(zt_engine *e, const char *uri, size_t uri_len,
   if (en) {
     zt_keyset *old = en->keys;
     en->keys = ks;
-    rc = snapshot_new(e, atomic_load(&e->current)->pol, &s);
+    zt_snapshot *cur = atomic_load(&e->current);
+    rc = snapshot_new(e, cur->pol, cur->trust, &s);
     if (rc == ZT_OK) {
       swap_in(e, s);
       zt_keyset_release(old);
@@ -327,5 +353,137 @@ int zt_snapshot_jwks(const zt_snapshot *s, uint64_t index, zt_jwks_info *out) {
   out->uri_len = u->len;
   out->supplied = u->keys != NULL;
   out->keys = u->keys ? zt_keyset_size(u->keys) : 0;
+  return ZT_OK;
+}
+
+/* ---- Trust bundles
+ * ----------------------------------------------------------- */
+
+static int td_cmp(const zt_bundle *b, const char *td, size_t len) {
+  size_t blen = 0;
+  const char *name = zt_bundle_trust_domain(b, &blen);
+  int c = memcmp(name, td, blen < len ? blen : len);
+  return c ? c : (blen > len) - (blen < len);
+}
+
+/* The store's bundles with the one of (td, len) replaced by b, or removed
+ * when b is NULL; sorted. The array holds no references of its own. */
+static int store_with(zt_engine *e, const char *td, size_t len, zt_bundle *b,
+                      zt_bundle ***out, size_t *n) {
+  zt_bundle **v = zt_calloc(&e->cfg.mem, e->n_bundles + 1, sizeof(*v));
+  if (!v)
+    return ZT_ENOMEM;
+  size_t k = 0;
+  bool placed = false;
+  for (size_t i = 0; i < e->n_bundles; i++) {
+    int c = td_cmp(e->bundles[i], td, len);
+    if (c > 0 && b && !placed) {
+      v[k++] = b;
+      placed = true;
+    }
+    if (c != 0)
+      v[k++] = e->bundles[i];
+  }
+  if (b && !placed)
+    v[k++] = b;
+  *out = v;
+  *n = k;
+  return ZT_OK;
+}
+
+/* Makes v (n bundles, sorted) the bundles in force: a new trust set with
+ * an empty identity cache, in a new snapshot. Takes ownership of v on
+ * success. Called with write_lock held. */
+static int trust_publish(zt_engine *e, zt_bundle **v, size_t n) {
+  zt_trust *t = NULL;
+  int rc = ZT_OK;
+  if (n)
+    rc = zt_trust_new(&e->cfg.mem, v, n, e->trust_generation + 1,
+                      (uint32_t)e->cfg.options[ZT_OPT_SVID_CACHE_ENTRIES], &t);
+  zt_snapshot *s = NULL;
+  if (rc == ZT_OK)
+    rc = snapshot_new(e, atomic_load(&e->current)->pol, t, &s);
+  zt_trust_release(&e->cfg.mem, t); /* the snapshot holds its own */
+  if (rc != ZT_OK)
+    return rc;
+  e->trust_generation++;
+  for (size_t i = 0; i < n; i++)
+    zt_bundle_retain(v[i]);
+  for (size_t i = 0; i < e->n_bundles; i++)
+    zt_bundle_release(e->bundles[i]);
+  zt_free(&e->cfg.mem, e->bundles);
+  e->bundles = v;
+  e->n_bundles = e->cap_bundles = n;
+  swap_in(e, s);
+  return ZT_OK;
+}
+
+/* Parses what the host gave: one trust domain's bundle (b NULL for a
+ * withdrawal) or, without a trust domain, a bundle map. */
+static int parse_bundles(zt_engine *e, const char *td, size_t td_len,
+                         const char *doc, size_t len, zt_bundle ***map,
+                         size_t *n_map, zt_bundle **b, zt_diag *diag) {
+  zt_bundle_err err = {{0}};
+  int rc = ZT_OK;
+  if (!td_len)
+    rc = zt_bundle_map_parse(&e->cfg.mem, doc, len, map, n_map, &err);
+  else if (doc)
+    rc = zt_bundle_parse(&e->cfg.mem, td, td_len, doc, len, b, &err);
+  if (rc == ZT_OK)
+    return ZT_OK;
+  if (!td_len)
+    return zt_diag_fail(diag, rc, "trust bundle map: %s", err.msg);
+  return zt_diag_fail(diag, rc, "trust bundle for %.*s: %s", (int)td_len, td,
+                      err.msg);
+}
+
+int zt_engine_set_trust_bundle(zt_engine *e, const char *td, size_t td_len,
+                               const char *doc, size_t len, zt_diag *diag) {
+  zt_diag_clear(diag);
+  if (!e || (!td && td_len) || (!doc && len) || (!td_len && !doc) ||
+      td_len > ZT_TD_MAX)
+    return zt_diag_fail(diag, ZT_EINVAL,
+                        "engine needed, and a trust domain or a bundle map");
+  zt_bundle **map = NULL, *b = NULL;
+  size_t n_map = 0;
+  int rc = parse_bundles(e, td, td_len, doc, len, &map, &n_map, &b, diag);
+  if (rc != ZT_OK)
+    return rc;
+  pthread_mutex_lock(&e->write_lock);
+  zt_bundle **v = map;
+  size_t n = n_map;
+  if (td_len)
+    rc = store_with(e, td, td_len, b, &v, &n);
+  if (rc == ZT_OK)
+    rc = trust_publish(e, v, n);
+  if (rc != ZT_OK && v != map)
+    zt_free(&e->cfg.mem, v);
+  /* The store keeps references of its own: give back the parser's (under
+   * the lock: the map may now be the store's array). */
+  for (size_t i = 0; i < n_map; i++)
+    zt_bundle_release(map[i]);
+  if (rc != ZT_OK || td_len)
+    zt_free(&e->cfg.mem, map);
+  pthread_mutex_unlock(&e->write_lock);
+  zt_bundle_release(b);
+  return rc == ZT_OK ? ZT_OK : zt_diag_fail(diag, rc, "%s", zt_strerror(rc));
+}
+
+uint64_t zt_snapshot_bundle_count(const zt_snapshot *s) {
+  return s && s->trust ? s->trust->n : 0;
+}
+
+int zt_snapshot_bundle(const zt_snapshot *s, uint64_t index,
+                       zt_bundle_info *out) {
+  if (!s || !out)
+    return ZT_EINVAL;
+  memset(out, 0, sizeof(*out));
+  if (!s->trust || index >= s->trust->n)
+    return ZT_EINVAL;
+  const zt_bundle *b = s->trust->v[index];
+  out->trust_domain = zt_bundle_trust_domain(b, &out->trust_domain_len);
+  out->roots = zt_bundle_roots(b);
+  out->has_sequence = zt_bundle_sequence(b, &out->sequence);
+  out->generation = s->trust->generation;
   return ZT_OK;
 }

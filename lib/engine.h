@@ -8,9 +8,12 @@
 #include <stdbool.h>
 
 #include "authz.h"
+#include "bundle.h"
 #include "config.h"
+#include "peerauthn.h"
 #include "policy.h"
 #include "reqauthn.h"
+#include "trust.h"
 
 /* A committed policy set with its compiled authorization: shared by the
  * snapshots that differ only in key sets. */
@@ -18,6 +21,7 @@ typedef struct zt_polref {
   atomic_uint refs;
   zt_policyset *ps;
   zt_authz authz;
+  zt_peerauthn peer;
 } zt_polref;
 
 struct zt_snapshot {
@@ -28,6 +32,7 @@ struct zt_snapshot {
   zt_snapshot *next_retired;
   zt_polref *pol;
   zt_reqauthn authn;
+  zt_trust *trust; /* the trust bundles in force; NULL: none */
 };
 
 struct zt_engine {
@@ -39,7 +44,10 @@ struct zt_engine {
   pthread_mutex_t write_lock;
   zt_snapshot *retired;
   uint64_t generation;
-  zt_jwks_store jwks; /* jwksUri documents the host supplied */
+  zt_jwks_store jwks;  /* jwksUri documents the host supplied */
+  zt_bundle **bundles; /* trust bundles the host supplied, by trust domain */
+  size_t n_bundles, cap_bundles;
+  uint64_t trust_generation;
 };
 
 /* Compiles ps and makes a snapshot of it (taking ownership) the one in

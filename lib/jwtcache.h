@@ -6,12 +6,10 @@
  * entry can never outlive the keys that verified it. Entries keep their
  * exp and nbf; the caller re-checks time on every hit.
  *
- * Concurrency: lookups take no lock. An entry is immutable and reference
- * counted; a lookup holds the cache's `acquiring` count only between
- * reading a slot and taking its reference, and evicted entries are freed
- * once no lookup can still reach them (the scheme of the engine's
- * snapshots). Inserts use a try-lock and are skipped when it is busy: a
- * cache may lose an insert, never block a decision.
+ * Concurrency comes from lib/lfcache.h: lookups take no lock, entries are
+ * immutable and reference counted and freed once no lookup can reach
+ * them, inserts try-lock and are skipped when busy: a cache may lose an
+ * insert, never block a decision.
  *
  * The key is the whole token text plus the rule, compared byte for byte:
  * the hash only picks the slot, so a collision can evict but never match.
@@ -19,12 +17,11 @@
 #ifndef ZT_JWTCACHE_H
 #define ZT_JWTCACHE_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "json.h"
+#include "lfcache.h"
 #include "ztauth.h"
 
 /* Tokens longer than this are verified every time (Envoy caches up to
@@ -33,26 +30,17 @@
 #define ZT_JWTC_MAX_ENTRIES (1u << 20)
 
 typedef struct zt_jwtc_entry {
-  atomic_uint refs; /* one for the slot, one per lookup holding it */
-  struct zt_jwtc_entry *next_retired;
-  uint64_t hash;
-  uint32_t rule;
+  zt_lfc_entry lfc;  /* first: refs, hash, the key (token) and tag (rule) */
   uint64_t exp, nbf; /* 0 when absent */
   zt_str iss, sub;   /* inside claims */
   bool has_iss, has_sub;
   zt_json_doc claims;
-  const char *token;
+  const char *token; /* lfc.key, lfc.key_len */
   size_t token_len;
 } zt_jwtc_entry;
 
 typedef struct zt_jwtc {
-  const zt_allocator *mem;
-  _Atomic(zt_jwtc_entry *) *slot;
-  uint32_t mask; /* slots - 1 */
-  uint64_t seed;
-  atomic_uint_fast64_t acquiring;
-  pthread_mutex_t wlock; /* inserts and reclamation; try-locked only */
-  zt_jwtc_entry *retired;
+  zt_lfc lfc;
 } zt_jwtc;
 
 /* A cache of at least entries slots (rounded up to a power of two);

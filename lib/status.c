@@ -36,6 +36,8 @@ const char *zt_strerror(int code) {
     return "call does not fit the object's state";
   case ZT_EINTERNAL:
     return "internal error";
+  case ZT_EIDENTITY:
+    return "not a valid SVID";
   default:
     return "unknown status code";
   }

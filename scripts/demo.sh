@@ -50,3 +50,24 @@ echo "# 4. sleep over plain TCP: the DENY rule loses its HTTP-only paths, so it"
 echo "#    denies every TCP connection that is not from productpage (Envoy's L4 rule)"
 $zt check --mesh $ex/mesh.yaml -p $ra -p $ex/authz $now $ex/requests.json ||
   echo "(exit status $?: at least one request was denied)"
+
+pki=$ex/pki
+step ztauth svid verify --trust-bundle cluster.local=$pki/root.pem $pki/sleep.pem
+echo "# Workload identity: sleep's X.509-SVID against the cluster.local trust bundle"
+$zt svid verify --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $pki/sleep.pem
+
+step ztauth svid verify --trust-bundle cluster.local=$pki/root.pem $pki/forged-productpage.pem
+echo "# A certificate claiming productpage's identity, signed by a root that is not in the bundle"
+$zt svid verify --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $pki/forged-productpage.pem ||
+  echo "(exit status $?: not a valid SVID)"
+
+step ztauth check --mesh $ex/mesh.yaml -p $ex/authn -p $ex/authz --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $ex/mtls-requests.json
+echo "# Every policy, mesh-wide STRICT mTLS included, with certificates verified by ztauth:"
+echo "# 1. productpage's certificate and the sample token        -> ALLOW (require-jwt)"
+echo "# 2. a plaintext client from outside the mesh              -> connection closed (mtls_required)"
+echo "# 3. the forged productpage certificate on /admin/users    -> connection closed (svid_untrusted)"
+echo "# 4. sleep's certificate and the token on /admin/users      -> 403 (deny-admin)"
+echo "# 5. productpage's certificate and the token on /admin/users -> ALLOW"
+$zt check --mesh $ex/mesh.yaml -p $ex/authn -p $ex/authz --trust-bundle cluster.local=$pki/root.pem \
+  --now 1800000000 $ex/mtls-requests.json ||
+  echo "(exit status $?: at least one request was denied)"

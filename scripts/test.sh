@@ -48,10 +48,11 @@ else
   build_failed asan+ubsan build-asan
 fi
 # ThreadSanitizer over the suites that run threads (snapshot swaps, the
-# token cache, key sets shared by deciding threads).
+# token and identity caches, key sets and trust bundles shared by deciding
+# threads).
 if CC=clang setup build-tsan -Dtests=enabled -Db_sanitize=thread \
     -Db_lundef=false; then
-  run tsan build-tsan engine jwtcache reqauthn keyset
+  run tsan build-tsan engine jwtcache reqauthn keyset svid idcache identity
 else
   build_failed tsan build-tsan
 fi
