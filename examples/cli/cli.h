@@ -36,7 +36,7 @@ typedef struct cli_switch {
   const char *values; /* the accepted values, for messages */
 } cli_switch;
 
-#define CLI_SWITCHES 6
+#define CLI_SWITCHES 8
 extern const cli_switch cli_switches[CLI_SWITCHES];
 
 /* Parses a switch's value ("ztunnel", "split", "3", "true", "120"). */
@@ -45,9 +45,45 @@ bool cli_switch_value(uint32_t id, const char *text, uint64_t *out);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated buffer. */
 char *cli_read_file(const char *path, size_t *len);
 
+/* path as seen from the directory of file (path itself when absolute or
+ * when file has no directory part); the caller frees it. */
+char *cli_path_beside(const char *file, const char *path);
+
+/* --now UNIX_SECONDS; false after printing the problem. */
+bool cli_parse_now(const char *arg, int64_t *now);
+
+/* NAME=PATH, the file read at once so that a script gets its mistakes
+ * reported first; the name ends at the first '=' (at the last with
+ * last_eq: a URI may hold '=' in its query). Sets *name_len and *text
+ * (the caller frees it); false after printing the problem. */
+bool cli_named_file(const char *opt, const char *arg, bool last_eq,
+                    size_t *name_len, char **text, size_t *len);
+
+/* --trust-bundle TD=PATH: the trust domain and its document (PEM roots or
+ * a SPIFFE bundle: the library tells them apart). */
+typedef struct cli_bundle {
+  const char *td; /* td_len bytes of the argument */
+  size_t td_len;
+  const char *path;
+  char *text;
+  size_t len;
+} cli_bundle;
+
+/* Reads the bundle of one --trust-bundle argument into set[*n] and counts
+ * it; the same trust domain twice is a usage error. false after printing
+ * the problem. set has room for every argument. */
+bool cli_bundle_add(cli_bundle *set, int *n, const char *arg);
+
+/* Hands the bundles to the engine before policies load. A document the
+ * library refuses is printed as PATH: error: MESSAGE; returns false. */
+bool cli_bundle_supply(zt_engine *engine, const cli_bundle *set, int n);
+
+void cli_bundle_free(cli_bundle *set, int n);
+
 int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_svid(int argc, char **argv);
 
 #endif

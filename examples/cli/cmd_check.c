@@ -1,8 +1,9 @@
 /* ztauth check: decides requests described in JSON (cli.md) against a
  * policy set, one result object per line. Every request is checked before
  * any is decided, so a usage error (exit 2) prints no partial results.
- * Key sets for jwksUri come from files (--jwks URI=PATH): the library never
- * fetches, the host hands it the documents. */
+ * Key sets for jwksUri (--jwks URI=PATH) and trust bundles (--trust-bundle
+ * TD=PATH) come from files: the library never fetches, the host hands it
+ * the documents. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -34,9 +35,11 @@ typedef struct check_opts {
   int npaths;
   jwks_file *jwks; /* --jwks, in order */
   int njwks;
+  cli_bundle *bundles; /* --trust-bundle, in order */
+  int nbundles;
   const char *mesh;
   const char *input;
-  bool explain, trust_bundle, has_now;
+  bool explain, has_now;
   bool many; /* REQUEST.json holds an array: name requests by index */
   int64_t now;
   bool has_switch[CLI_SWITCHES];
@@ -55,35 +58,14 @@ static int check_usage(void) {
           "SECONDS]\n"
           "                    [--jwt-failure-status STATUS] "
           "[--trust-bundle TD=PATH]...\n"
-          "                    REQUEST.json\n");
+          "                    [--svid-strict-eku] [--spiffe-lenient] "
+          "REQUEST.json\n");
   return CLI_USAGE;
-}
-
-/* NAME=PATH with a readable file: read now, so a script gets its mistakes
- * reported first. A jwksUri may hold '=' in its query, so for --jwks the
- * path follows the last '='. Sets *name_len and *text (the caller frees
- * it); false after printing the problem. */
-static bool named_file(const char *opt, const char *arg, size_t *name_len,
-                       char **text, size_t *len) {
-  bool uri = strcmp(opt, "jwks") == 0;
-  const char *eq = uri ? strrchr(arg, '=') : strchr(arg, '=');
-  if (!eq || eq == arg || !eq[1]) {
-    fprintf(stderr, "ztauth: --%s: expected %s=PATH, got \"%s\"\n", opt,
-            uri ? "URI" : "NAME", arg);
-    return false;
-  }
-  *text = cli_read_file(eq + 1, len);
-  if (!*text) {
-    fprintf(stderr, "%s: error: %s\n", eq + 1, strerror(errno));
-    return false;
-  }
-  *name_len = (size_t)(eq - arg);
-  return true;
 }
 
 static bool add_jwks(check_opts *o, const char *arg) {
   jwks_file *f = &o->jwks[o->njwks];
-  if (!named_file("jwks", arg, &f->uri_len, &f->text, &f->len))
+  if (!cli_named_file("jwks", arg, true, &f->uri_len, &f->text, &f->len))
     return false;
   f->uri = arg;
   f->path = arg + f->uri_len + 1;
@@ -97,18 +79,6 @@ static bool add_jwks(check_opts *o, const char *arg) {
     }
   }
   o->njwks++;
-  return true;
-}
-
-static bool parse_now(const char *arg, int64_t *now) {
-  char *end;
-  errno = 0;
-  long long t = strtoll(arg, &end, 10);
-  if (!arg[0] || *end || errno) {
-    fprintf(stderr, "ztauth: --now: expected Unix seconds, got \"%s\"\n", arg);
-    return false;
-  }
-  *now = t;
   return true;
 }
 
@@ -133,20 +103,13 @@ static bool parse_one(check_opts *o, int c, const char *arg) {
   case OPT_MESH:
     o->mesh = arg;
     return true;
-  case OPT_TRUST_BUNDLE: {
-    size_t name_len, len;
-    char *text;
-    o->trust_bundle = true;
-    if (!named_file("trust-bundle", arg, &name_len, &text, &len))
-      return false;
-    free(text);
-    return true;
-  }
+  case OPT_TRUST_BUNDLE:
+    return cli_bundle_add(o->bundles, &o->nbundles, arg);
   case OPT_JWKS:
     return add_jwks(o, arg);
   case OPT_NOW:
     o->has_now = true;
-    return parse_now(arg, &o->now);
+    return cli_parse_now(arg, &o->now);
   case OPT_EXPLAIN:
     o->explain = true;
     return true;
@@ -172,11 +135,14 @@ static int parse_args(check_opts *o, int argc, char **argv) {
       {"multiple-custom-providers", no_argument, NULL, OPT_SWITCH + 3},
       {"jwt-clock-skew", required_argument, NULL, OPT_SWITCH + 4},
       {"jwt-failure-status", required_argument, NULL, OPT_SWITCH + 5},
+      {"svid-strict-eku", no_argument, NULL, OPT_SWITCH + 6},
+      {"spiffe-lenient", no_argument, NULL, OPT_SWITCH + 7},
       {NULL, 0, NULL, 0}};
   int c;
   o->paths = calloc((size_t)argc, sizeof(*o->paths));
   o->jwks = calloc((size_t)argc, sizeof(*o->jwks));
-  if (!o->paths || !o->jwks)
+  o->bundles = calloc((size_t)argc, sizeof(*o->bundles));
+  if (!o->paths || !o->jwks || !o->bundles)
     return CLI_USAGE;
   optind = 1;
   while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1)
@@ -186,15 +152,6 @@ static int parse_args(check_opts *o, int argc, char **argv) {
     return check_usage();
   o->input = argv[optind];
   return CLI_OK;
-}
-
-/* Identities are verified with a capability still to come; refusing
- * beats deciding as if the option were not there. */
-static bool supported(const check_opts *o) {
-  if (o->trust_bundle)
-    fprintf(stderr, "ztauth: --trust-bundle: SVID verification is not "
-                    "available yet\n");
-  return !o->trust_bundle;
 }
 
 static int64_t fixed_clock(void *ctx) {
@@ -285,7 +242,8 @@ static zt_engine *load(check_opts *o, zt_snapshot **snap) {
   zt_config_free(cfg);
   if (!opened)
     return NULL;
-  if (!supply_jwks(o, engine)) {
+  if (!supply_jwks(o, engine) ||
+      !cli_bundle_supply(engine, o->bundles, o->nbundles)) {
     zt_loader_free(loader);
     zt_engine_free(engine);
     return NULL;
@@ -339,7 +297,7 @@ static cli_request **build_all(const check_opts *o, vpool *p, const value *in,
   for (size_t i = 0; i < *n; i++) {
     const value *v = many ? in->items[i] : in;
     cli_error e;
-    reqs[i] = cli_request_build(p, v, &e);
+    reqs[i] = cli_request_build(p, v, NULL, &e);
     if (reqs[i])
       continue;
     ok = false;
@@ -423,9 +381,11 @@ int cmd_check(int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   int rc = parse_args(&o, argc, argv);
   if (rc == CLI_OK)
-    rc = supported(&o) ? run(&o) : CLI_USAGE;
+    rc = run(&o);
   for (int i = 0; i < o.njwks; i++)
     free(o.jwks[i].text);
+  cli_bundle_free(o.bundles, o.nbundles);
+  free(o.bundles);
   free(o.jwks);
   free(o.paths);
   return rc;

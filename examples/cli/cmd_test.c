@@ -27,7 +27,7 @@ typedef struct test_clock {
 /* One test file, checked before anything runs. */
 typedef struct test_file {
   const char *path;
-  const value *mesh, *options, *policies, *cases, *jwks, *now;
+  const value *mesh, *options, *policies, *cases, *jwks, *bundles, *now;
   test_clock clock;
 } test_file;
 
@@ -171,6 +171,21 @@ static bool check_jwks(notes *n, const test_file *f) {
   return true;
 }
 
+/* `trust_bundles`: {TRUST_DOMAIN: PATH}, the path relative to the file. */
+static bool check_bundles(notes *n, const test_file *f) {
+  for (size_t i = 0; f->bundles && i < f->bundles->n; i++) {
+    const vmember *m = &f->bundles->members[i];
+    if (m->name_len == 0 || m->v->kind != V_STRING || m->v->len == 0) {
+      note(n,
+           "%s:%u:%u: error: trust_bundles: expected TRUST_DOMAIN: PATH "
+           "(relative to the test file)\n",
+           f->path, m->line, m->col);
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool check_options(notes *n, const test_file *f) {
   for (size_t i = 0; f->options && i < f->options->n; i++) {
     const vmember *m = &f->options->members[i];
@@ -196,9 +211,9 @@ static bool check_options(notes *n, const test_file *f) {
 }
 
 static bool check_file(notes *n, test_file *f, const value *root) {
-  static const char *const keys[] = {"description", "mesh", "options",
-                                     "policies",    "jwks", "now",
-                                     "cases",       NULL};
+  static const char *const keys[] = {"description", "mesh",          "options",
+                                     "policies",    "jwks",          "now",
+                                     "cases",       "trust_bundles", NULL};
   const value *v;
   if (root->kind != V_OBJECT)
     return file_error(n, f, root, "a test file is one mapping");
@@ -208,9 +223,11 @@ static bool check_file(notes *n, test_file *f, const value *root) {
       !member(n, f, root, "options", V_OBJECT, false, &f->options) ||
       !member(n, f, root, "policies", V_STRING, false, &f->policies) ||
       !member(n, f, root, "jwks", V_OBJECT, false, &f->jwks) ||
+      !member(n, f, root, "trust_bundles", V_OBJECT, false, &f->bundles) ||
       !member(n, f, root, "now", V_NUMBER, false, &f->now) ||
       !member(n, f, root, "cases", V_ARRAY, true, &f->cases) ||
-      !check_options(n, f) || !check_jwks(n, f) || !check_now(n, f, f->now))
+      !check_options(n, f) || !check_jwks(n, f) || !check_bundles(n, f) ||
+      !check_now(n, f, f->now))
     return false;
   for (size_t i = 0; i < f->cases->n; i++)
     if (!check_case(n, f, f->cases->items[i]))
@@ -339,6 +356,41 @@ static bool supply_jwks(notes *n, const test_file *f, zt_engine *engine) {
   return true;
 }
 
+/* One trust bundle of the file, read from its path beside the file. */
+static bool supply_bundle(notes *n, const test_file *f, zt_engine *engine,
+                          const vmember *m) {
+  char *path = cli_path_beside(f->path, m->v->s);
+  size_t len = 0;
+  char *text = path ? cli_read_file(path, &len) : NULL;
+  zt_diag d;
+  memset(&d, 0, sizeof(d));
+  int rc = ZT_EIO;
+  if (!text)
+    snprintf(d.message, sizeof(d.message), "%s: %s", path ? path : m->v->s,
+             strerror(path ? errno : ENOMEM));
+  else if (len == 0) /* would withdraw the bundle */
+    snprintf(d.message, sizeof(d.message), "%s: empty file", path);
+  else
+    rc =
+        zt_engine_set_trust_bundle(engine, m->name, m->name_len, text, len, &d);
+  if (rc != ZT_OK)
+    note(n, "%s:%u:%u: error: trust_bundles.%s: %s\n", f->path, m->line, m->col,
+         m->name, d.message[0] ? d.message : zt_strerror(rc));
+  free(text);
+  free(path);
+  return rc == ZT_OK;
+}
+
+/* The file's key sets and trust bundles, before its policies commit. */
+static bool supply_documents(notes *n, const test_file *f, zt_engine *engine) {
+  if (!supply_jwks(n, f, engine))
+    return false;
+  for (size_t i = 0; f->bundles && i < f->bundles->n; i++)
+    if (!supply_bundle(n, f, engine, &f->bundles->members[i]))
+      return false;
+  return true;
+}
+
 /* A fresh engine holding the file's policies, or NULL (problems noted). */
 static zt_engine *open_engine(notes *n, test_file *f, zt_snapshot **snap) {
   zt_engine *engine = NULL;
@@ -348,7 +400,7 @@ static zt_engine *open_engine(notes *n, test_file *f, zt_snapshot **snap) {
   zt_config_free(cfg);
   if (!opened)
     return NULL;
-  bool keys = supply_jwks(n, f, engine);
+  bool keys = supply_documents(n, f, engine);
   int rc = keys ? load_policies(n, f, engine, loader) : ZT_ESCHEMA;
   if (rc == ZT_OK)
     rc = zt_engine_acquire(engine, snap);
@@ -371,10 +423,21 @@ static void write_value(notes *n, const value *v) {
 }
 
 static bool result_member(const char *name) {
-  static const char *const names[] = {
-      "decision",          "status",   "reason",  "policy",  "principal",
-      "request_principal", "audit",    "dry_run", "headers", "message",
-      "response_headers",  "provider", NULL};
+  static const char *const names[] = {"decision",
+                                      "status",
+                                      "reason",
+                                      "policy",
+                                      "principal",
+                                      "request_principal",
+                                      "audit",
+                                      "dry_run",
+                                      "headers",
+                                      "mtls_mode",
+                                      "svid_error",
+                                      "message",
+                                      "response_headers",
+                                      "provider",
+                                      NULL};
   for (const char *const *k = names; *k; k++)
     if (strcmp(*k, name) == 0)
       return true;
@@ -382,7 +445,7 @@ static bool result_member(const char *name) {
 }
 
 /* Compares the members expect names; an optional member that is absent
- * (message, response_headers, provider) compares as null. */
+ * (svid_error, message, response_headers, provider) compares as null. */
 static bool compare(notes *n, vpool *p, const value *expect,
                     const value *result) {
   bool ok = true;
@@ -424,7 +487,7 @@ static void run_case(tap *t, notes *n, vpool *p, test_file *f, const value *c,
   f->clock.fixed = now != NULL;
   f->clock.now = now ? (int64_t)now->num : 0;
   cli_error e;
-  cli_request *r = cli_request_build(p, value_get(c, "request"), &e);
+  cli_request *r = cli_request_build(p, value_get(c, "request"), f->path, &e);
   bool ok = false;
   if (!r) {
     note(n, "%s:%u:%u: error: %s\n", f->path, e.line, e.col, e.msg);

@@ -17,11 +17,16 @@ static void usage(FILE *out) {
                "string|split,\n"
                "      --trusted-proxies N, --multiple-custom-providers, "
                "--jwks URI=PATH,\n"
-               "      --jwt-clock-skew SECONDS, --jwt-failure-status STATUS\n"
+               "      --jwt-clock-skew SECONDS, --jwt-failure-status STATUS,\n"
+               "      --trust-bundle TD=PATH, --svid-strict-eku, "
+               "--spiffe-lenient\n"
                "  lint [--mesh PATH] [--verbose] PATH...\n"
                "      validate policy files or directories as Istio does\n"
                "  policies [--mesh PATH] -p PATH...\n"
                "      load policies and list what applies where\n"
+               "  svid verify --trust-bundle TD=PATH... [--now T] "
+               "[--role client|server] CHAIN\n"
+               "      verify a certificate chain as an X.509-SVID\n"
                "  test FILE...\n"
                "      run policy test files (YAML), report TAP\n"
                "  version\n"
@@ -42,6 +47,8 @@ int main(int argc, char **argv) {
     return cmd_lint(argc - 1, argv + 1);
   if (strcmp(cmd, "policies") == 0)
     return cmd_policies(argc - 1, argv + 1);
+  if (strcmp(cmd, "svid") == 0)
+    return cmd_svid(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("ztauth %s\n", zt_version());
     return CLI_OK;

@@ -1,8 +1,10 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "request.h"
 
 #define SPIFFE "spiffe://"
@@ -12,6 +14,7 @@ typedef struct build {
   cli_request *r;
   vpool *p;
   cli_error *e;
+  const char *base; /* relative file names start from its directory */
 } build;
 
 /* Records the problem with the member at path ("" = the request itself);
@@ -216,10 +219,67 @@ static bool identity(build *b, const value *principal, const value *spiffe_id) {
   return true;
 }
 
+/* certificate_chain_file: read now, so a missing file is a usage error. */
+static bool chain_file(build *b, const value *file) {
+  char *path = cli_path_beside(b->base, file->s);
+  size_t len = 0;
+  char *text = path ? cli_read_file(path, &len) : NULL;
+  if (!text) {
+    bad(b, file, "source.certificate_chain_file", "%s: %s",
+        path ? path : file->s, strerror(path ? errno : ENOMEM));
+    free(path);
+    return false;
+  }
+  free(path);
+  if (len == 0)
+    return bad(b, file, "source.certificate_chain_file",
+               "%s: empty file (no certificate)", file->s);
+  b->r->req.peer_chain = (zt_str){vpool_strdup(b->p, text, len), len};
+  free(text);
+  return true;
+}
+
+/* The peer's certificate chain for the library to verify. The identity
+ * then comes from the chain only, and a chain means mutual TLS. */
+static bool chain(build *b, const value *s, const value *mtls,
+                  const value *given) {
+  const value *text, *file;
+  if (!get(b, s, "source", "certificate_chain", V_STRING, &text) ||
+      !get(b, s, "source", "certificate_chain_file", V_STRING, &file))
+    return false;
+  const value *c = text ? text : file;
+  if (!c)
+    return true;
+  if (text && file)
+    return bad(b, file, "source",
+               "give certificate_chain or certificate_chain_file, not both");
+  if (given)
+    return bad(b, given, "source",
+               "give a certificate chain or a verified identity (principal, "
+               "spiffe_id), not both");
+  if (mtls && !mtls->b)
+    return bad(b, mtls, "source.mtls",
+               "a certificate chain means mutual TLS (drop \"mtls\": false)");
+  if (c->len == 0)
+    return bad(b, c,
+               text ? "source.certificate_chain"
+                    : "source.certificate_chain_file",
+               "empty");
+  if (file)
+    return chain_file(b, file);
+  b->r->req.peer_chain = str_of(text);
+  return true;
+}
+
 static bool source(build *b, const value *in) {
-  static const char *const names[] = {
-      "ip", "mtls", "principal", "spiffe_id", "certificate_chain", NULL};
-  const value *s, *mtls, *principal, *spiffe_id, *chain;
+  static const char *const names[] = {"ip",
+                                      "mtls",
+                                      "principal",
+                                      "spiffe_id",
+                                      "certificate_chain",
+                                      "certificate_chain_file",
+                                      NULL};
+  const value *s, *mtls, *principal, *spiffe_id;
   if (!get(b, in, "", "source", V_OBJECT, &s))
     return false;
   if (!s)
@@ -228,17 +288,14 @@ static bool source(build *b, const value *in) {
       !get_str(b, s, "source", "ip", &b->r->req.source_ip) ||
       !get(b, s, "source", "mtls", V_BOOL, &mtls) ||
       !get(b, s, "source", "principal", V_STRING, &principal) ||
-      !get(b, s, "source", "spiffe_id", V_STRING, &spiffe_id))
+      !get(b, s, "source", "spiffe_id", V_STRING, &spiffe_id) ||
+      !chain(b, s, mtls, principal ? principal : spiffe_id))
     return false;
-  chain = value_get(s, "certificate_chain");
-  if (chain)
-    return bad(b, chain, "source.certificate_chain",
-               "certificate verification is not available yet; give the "
-               "verified identity as principal or spiffe_id");
   if (!identity(b, principal, spiffe_id))
     return false;
   /* A verified identity implies mutual TLS unless the request says not. */
-  b->r->req.mtls = mtls ? mtls->b : (principal || spiffe_id);
+  b->r->req.mtls =
+      mtls ? mtls->b : (principal || spiffe_id || b->r->req.peer_chain.len);
   return true;
 }
 
@@ -392,12 +449,13 @@ static bool addresses(build *b, const value *in) {
          get_str(b, in, "", "sni", &b->r->req.sni);
 }
 
-cli_request *cli_request_build(vpool *p, const value *in, cli_error *e) {
+cli_request *cli_request_build(vpool *p, const value *in, const char *base,
+                               cli_error *e) {
   static const char *const names[] = {"destination", "protocol", "source",
                                       "remote_ip",   "sni",      "http",
                                       "jwt_claims",  "custom",   NULL};
   cli_request *r = vpool_alloc(p, sizeof(*r));
-  build b = {r, p, e};
+  build b = {r, p, e, base};
   e->msg[0] = '\0';
   r->pool = p;
   r->req.workload = &r->wl;
@@ -430,9 +488,12 @@ static value *decision_name(vpool *p, uint32_t d) {
 }
 
 /* The peer's principal as policies name it: the SPIFFE ID without its
- * scheme; null without a mutual TLS identity. */
+ * scheme; null without a mutual TLS identity (or a chain that did not
+ * verify). */
 static value *principal(const cli_request *r) {
   zt_str id = r->req.peer_id;
+  if (r->req.peer_chain.len)
+    return r->verified ? r->verified : value_new(r->pool, V_NULL);
   if (!r->req.mtls || id.len == 0)
     return value_new(r->pool, V_NULL);
   if (id.len > SPIFFE_LEN && memcmp(id.ptr, SPIFFE, SPIFFE_LEN) == 0)
@@ -456,6 +517,31 @@ static value *request_principal(const cli_request *r) {
   value *v = value_str(r->pool, s.p, s.len);
   vbuf_free(&s);
   return v;
+}
+
+/* The identity zt_decide saw in the chain, asked again: the library keeps
+ * verified chains in a cache, so this costs a lookup. */
+static value *verified_id(vpool *p, const zt_request *req,
+                          const zt_snapshot *snap) {
+  zt_svid svid;
+  if (!req->peer_chain.len ||
+      zt_svid_verify(snap, req->peer_chain.ptr, req->peer_chain.len,
+                     ZT_ROLE_CLIENT, &svid) != ZT_OK ||
+      svid.spiffe_id_len <= SPIFFE_LEN)
+    return NULL;
+  return value_str(p, svid.spiffe_id + SPIFFE_LEN,
+                   svid.spiffe_id_len - SPIFFE_LEN);
+}
+
+static value *mtls_mode(vpool *p, uint32_t mode) {
+  static const char *const names[] = {
+      [ZT_MTLS_DISABLE] = "DISABLE",
+      [ZT_MTLS_PERMISSIVE] = "PERMISSIVE",
+      [ZT_MTLS_STRICT] = "STRICT",
+  };
+  if (mode >= sizeof(names) / sizeof(names[0]) || !names[mode])
+    return value_new(p, V_NULL); /* a request refused before the mode */
+  return value_cstr(p, names[mode]);
 }
 
 static value *dry_run(vpool *p, const zt_decision *d) {
@@ -586,6 +672,10 @@ static value *result(cli_request *r, const zt_decision *d) {
   value_set(p, o, "audit", value_bool(p, d->audit != 0));
   value_set(p, o, "dry_run", dry_run(p, d));
   value_set(p, o, "headers", header_changes(r, d));
+  value_set(p, o, "mtls_mode", mtls_mode(p, d->mtls_mode));
+  if (d->svid_error)
+    value_set(p, o, "svid_error",
+              value_cstr(p, zt_reason_name(ZT_REASON_SVID + d->svid_error)));
   if (d->decision != ZT_DECISION_ALLOW)
     value_set(p, o, "message", value_cstr(p, d->message ? d->message : ""));
   if (r->out_reply->n) {
@@ -610,6 +700,7 @@ value *cli_request_decide(cli_request *r, const zt_snapshot *snap) {
   r->req.output_ctx = r;
   /* A failure still fills d with a DENY and a reason naming it. */
   (void)zt_decide(snap, &r->req, &d);
+  r->verified = verified_id(r->pool, &r->req, snap);
   return result(r, &d);
 }
 

@@ -24,14 +24,20 @@ typedef struct cli_request {
    * verified token's "iss/sub" (NULL when none). */
   value *out_set, *out_remove, *out_reply;
   value *out_principal;
+  /* The peer's SPIFFE ID without "spiffe://" once req.peer_chain verified
+   * (zt_svid_verify), else NULL. */
+  value *verified;
   vpool *pool; /* owns everything req points to */
 } cli_request;
 
 /* Builds a request (in the pool) from a request object; its zt_str point
  * into the value tree or the pool, which must outlive it. Unknown members
- * are refused: a typo must not quietly change the question. Returns NULL
- * with the problem in e. */
-cli_request *cli_request_build(vpool *p, const value *in, cli_error *e);
+ * are refused: a typo must not quietly change the question. Files the
+ * request names (source.certificate_chain_file) are read now, relative to
+ * the directory of base (NULL: the current directory). Returns NULL with
+ * the problem in e. */
+cli_request *cli_request_build(vpool *p, const value *in, const char *base,
+                               cli_error *e);
 
 /* Decides r and returns the result object, members in cli.md order. Set
  * r->trace to an empty array first to collect the evaluation trace. */

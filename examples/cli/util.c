@@ -58,6 +58,97 @@ char *cli_read_file(const char *path, size_t *len) {
   return buf;
 }
 
+char *cli_path_beside(const char *file, const char *path) {
+  const char *slash = file ? strrchr(file, '/') : NULL;
+  size_t dir = path[0] == '/' || !slash ? 0 : (size_t)(slash - file) + 1;
+  size_t len = strlen(path);
+  char *out = malloc(dir + len + 1);
+  if (!out)
+    return NULL;
+  if (dir)
+    memcpy(out, file, dir);
+  memcpy(out + dir, path, len + 1);
+  return out;
+}
+
+bool cli_parse_now(const char *arg, int64_t *now) {
+  char *end;
+  errno = 0;
+  long long t = strtoll(arg, &end, 10);
+  if (!arg[0] || *end || errno) {
+    fprintf(stderr, "ztauth: --now: expected Unix seconds, got \"%s\"\n", arg);
+    return false;
+  }
+  *now = t;
+  return true;
+}
+
+bool cli_named_file(const char *opt, const char *arg, bool last_eq,
+                    size_t *name_len, char **text, size_t *len) {
+  const char *eq = last_eq ? strrchr(arg, '=') : strchr(arg, '=');
+  if (!eq || eq == arg || !eq[1]) {
+    fprintf(stderr, "ztauth: --%s: expected %s=PATH, got \"%s\"\n", opt,
+            last_eq ? "URI" : "TRUST_DOMAIN", arg);
+    return false;
+  }
+  *text = cli_read_file(eq + 1, len);
+  if (!*text) {
+    fprintf(stderr, "%s: error: %s\n", eq + 1, strerror(errno));
+    return false;
+  }
+  *name_len = (size_t)(eq - arg);
+  return true;
+}
+
+bool cli_bundle_add(cli_bundle *set, int *n, const char *arg) {
+  cli_bundle *b = &set[*n];
+  if (!cli_named_file("trust-bundle", arg, false, &b->td_len, &b->text,
+                      &b->len))
+    return false;
+  b->td = arg;
+  b->path = arg + b->td_len + 1;
+  /* An empty document would withdraw the bundle: never what a file means. */
+  if (b->len == 0) {
+    fprintf(stderr, "%s: error: empty file: no trust bundle\n", b->path);
+    free(b->text);
+    b->text = NULL;
+    return false;
+  }
+  for (int i = 0; i < *n; i++) {
+    if (set[i].td_len == b->td_len &&
+        memcmp(set[i].td, b->td, b->td_len) == 0) {
+      fprintf(stderr, "ztauth: --trust-bundle: %.*s given twice\n",
+              (int)b->td_len, b->td);
+      free(b->text);
+      b->text = NULL;
+      return false;
+    }
+  }
+  ++*n;
+  return true;
+}
+
+bool cli_bundle_supply(zt_engine *engine, const cli_bundle *set, int n) {
+  for (int i = 0; i < n; i++) {
+    const cli_bundle *b = &set[i];
+    zt_diag d;
+    memset(&d, 0, sizeof(d));
+    int rc = zt_engine_set_trust_bundle(engine, b->td, b->td_len, b->text,
+                                        b->len, &d);
+    if (rc != ZT_OK) {
+      fprintf(stderr, "%s: error: %s\n", b->path,
+              d.message[0] ? d.message : zt_strerror(rc));
+      return false;
+    }
+  }
+  return true;
+}
+
+void cli_bundle_free(cli_bundle *set, int n) {
+  for (int i = 0; set && i < n; i++)
+    free(set[i].text);
+}
+
 zt_config *cli_config(const char *mesh_path) {
   zt_config *cfg = NULL;
   if (zt_config_new(&cfg, NULL) != ZT_OK) {
@@ -128,6 +219,8 @@ const cli_switch cli_switches[CLI_SWITCHES] = {
      "seconds 0..86400"},
     {ZT_OPT_JWT_FAILURE_STATUS, "jwt-failure-status", "jwtFailureStatus",
      "0 (401, 403 for a wrong audience) or a status 400..599"},
+    {ZT_OPT_SVID_STRICT_EKU, "svid-strict-eku", "svidStrictEku", "true|false"},
+    {ZT_OPT_SPIFFE_LENIENT, "spiffe-lenient", "spiffeLenient", "true|false"},
 };
 
 /* A decimal number within [lo, hi], nothing else. */
@@ -149,6 +242,8 @@ bool cli_switch_value(uint32_t id, const char *text, uint64_t *out) {
       [ZT_OPT_L4_ZTUNNEL] = {"envoy", "ztunnel"},
       [ZT_OPT_REQUEST_PRINCIPAL_SPLIT] = {"string", "split"},
       [ZT_OPT_MULTIPLE_CUSTOM_PROVIDERS] = {"false", "true"},
+      [ZT_OPT_SVID_STRICT_EKU] = {"false", "true"},
+      [ZT_OPT_SPIFFE_LENIENT] = {"false", "true"},
   };
   uint64_t n;
   switch (id) {
