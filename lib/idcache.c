@@ -5,12 +5,14 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "alloc.h"
 #include "lfcache.h"
 
+/* The cache is the zt_lfc that zt_lfc_new allocates, under its own type. */
 struct zt_idcache {
   zt_lfc lfc;
 };
+
+static_assert(sizeof(struct zt_idcache) == sizeof(zt_lfc), "lfc only");
 
 /* One block: this, the ID and its NUL, then the chain (lfcache's key). */
 typedef struct idc_entry {
@@ -22,30 +24,15 @@ static_assert(offsetof(idc_entry, lfc) == 0, "lfc header first");
 
 int zt_idc_new(zt_idcache **out, const zt_allocator *mem, uint32_t entries,
                uint64_t seed) {
-  *out = NULL;
-  if (entries == 0)
-    return ZT_OK;
-  if (entries > ZT_IDC_MAX_ENTRIES)
-    return ZT_ELIMIT;
-  zt_idcache *c = zt_alloc(mem, sizeof(*c));
-  if (!c)
-    return ZT_ENOMEM;
-  int rc = zt_lfc_init(&c->lfc, mem, entries, ZT_IDC_MAX_ENTRIES,
-                       ZT_IDC_MAX_CHAIN, seed);
-  if (rc != ZT_OK) {
-    zt_free(mem, c);
-    return rc;
-  }
-  *out = c;
-  return ZT_OK;
+  zt_lfc *c = NULL;
+  int rc =
+      zt_lfc_new(&c, mem, entries, ZT_IDC_MAX_ENTRIES, ZT_IDC_MAX_CHAIN, seed);
+  *out = (zt_idcache *)c; /* its first and only member */
+  return rc;
 }
 
 void zt_idc_free(zt_idcache *c) {
-  if (!c)
-    return;
-  const zt_allocator *mem = c->lfc.mem;
-  zt_lfc_fini(&c->lfc);
-  zt_free(mem, c);
+  zt_lfc_free(c ? &c->lfc : NULL);
 }
 
 /* DER: where the first certificate's SEQUENCE ends (n if malformed). */

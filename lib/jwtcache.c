@@ -4,37 +4,22 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "alloc.h"
-
 /* lfcache hands out its header: the entry must start with it. */
 static_assert(offsetof(zt_jwtc_entry, lfc) == 0, "lfc header first");
+/* The cache is the zt_lfc that zt_lfc_new allocates, under its own type. */
+static_assert(sizeof(zt_jwtc) == sizeof(zt_lfc), "lfc only");
 
 int zt_jwtc_new(zt_jwtc **out, const zt_allocator *mem, uint32_t entries,
                 uint64_t seed) {
-  *out = NULL;
-  if (entries == 0)
-    return ZT_OK;
-  if (entries > ZT_JWTC_MAX_ENTRIES)
-    return ZT_ELIMIT;
-  zt_jwtc *c = zt_alloc(mem, sizeof(*c));
-  if (!c)
-    return ZT_ENOMEM;
-  int rc = zt_lfc_init(&c->lfc, mem, entries, ZT_JWTC_MAX_ENTRIES,
-                       ZT_JWTC_MAX_TOKEN, seed);
-  if (rc != ZT_OK) {
-    zt_free(mem, c);
-    return rc;
-  }
-  *out = c;
-  return ZT_OK;
+  zt_lfc *c = NULL;
+  int rc = zt_lfc_new(&c, mem, entries, ZT_JWTC_MAX_ENTRIES, ZT_JWTC_MAX_TOKEN,
+                      seed);
+  *out = (zt_jwtc *)c; /* its first and only member */
+  return rc;
 }
 
 void zt_jwtc_free(zt_jwtc *c) {
-  if (!c)
-    return;
-  const zt_allocator *mem = c->lfc.mem;
-  zt_lfc_fini(&c->lfc);
-  zt_free(mem, c);
+  zt_lfc_free(c ? &c->lfc : NULL);
 }
 
 uint64_t zt_jwtc_hash(const zt_jwtc *c, const char *tok, size_t n) {

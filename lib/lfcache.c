@@ -34,11 +34,9 @@
  * reads 1 to 4 slots. */
 #define PROBES 4u
 
-int zt_lfc_init(zt_lfc *c, const zt_allocator *mem, uint32_t entries,
-                uint32_t max_entries, size_t max_key, uint64_t seed) {
+static int init(zt_lfc *c, const zt_allocator *mem, uint32_t entries,
+                size_t max_key, uint64_t seed) {
   memset(c, 0, sizeof(*c));
-  if (entries > max_entries)
-    return ZT_ELIMIT;
   uint32_t slots = PROBES;
   while (slots < entries)
     slots <<= 1;
@@ -47,7 +45,6 @@ int zt_lfc_init(zt_lfc *c, const zt_allocator *mem, uint32_t entries,
     return ZT_ENOMEM;
   if (pthread_mutex_init(&c->wlock, NULL) != 0) {
     zt_free(mem, c->slot);
-    c->slot = NULL;
     return ZT_ENOMEM;
   }
   c->mem = mem;
@@ -60,9 +57,7 @@ int zt_lfc_init(zt_lfc *c, const zt_allocator *mem, uint32_t entries,
   return ZT_OK;
 }
 
-void zt_lfc_fini(zt_lfc *c) {
-  if (!c || !c->slot)
-    return;
+static void fini(zt_lfc *c) {
   for (uint32_t i = 0; i <= c->mask; i++)
     zt_free(c->mem, atomic_load_explicit(&c->slot[i], memory_order_relaxed));
   while (c->retired) {
@@ -72,7 +67,33 @@ void zt_lfc_fini(zt_lfc *c) {
   }
   pthread_mutex_destroy(&c->wlock);
   zt_free(c->mem, c->slot);
-  c->slot = NULL;
+}
+
+int zt_lfc_new(zt_lfc **out, const zt_allocator *mem, uint32_t entries,
+               uint32_t max_entries, size_t max_key, uint64_t seed) {
+  *out = NULL;
+  if (entries == 0)
+    return ZT_OK;
+  if (entries > max_entries)
+    return ZT_ELIMIT;
+  zt_lfc *c = zt_alloc(mem, sizeof(*c));
+  if (!c)
+    return ZT_ENOMEM;
+  int rc = init(c, mem, entries, max_key, seed);
+  if (rc != ZT_OK) {
+    zt_free(mem, c);
+    return rc;
+  }
+  *out = c;
+  return ZT_OK;
+}
+
+void zt_lfc_free(zt_lfc *c) {
+  if (!c)
+    return;
+  const zt_allocator *mem = c->mem;
+  fini(c);
+  zt_free(mem, c);
 }
 
 static uint64_t mix(uint64_t h) {

@@ -50,13 +50,16 @@ typedef struct zt_lfc {
   const zt_allocator *mem;
 } zt_lfc;
 
-/* Sets up c with at least entries slots (a power of two, at least 4);
- * entries above max_entries is ZT_ELIMIT. Keys longer than max_key are
- * never stored nor looked for. */
-int zt_lfc_init(zt_lfc *c, const zt_allocator *mem, uint32_t entries,
-                uint32_t max_entries, size_t max_key, uint64_t seed);
-/* Frees every entry and the slots; no lookup may be running or holding. */
-void zt_lfc_fini(zt_lfc *c);
+/* A cache of at least entries slots (a power of two, at least 4) in mem;
+ * entries 0 gives no cache (*out NULL, ZT_OK), entries above max_entries
+ * is ZT_ELIMIT. Keys longer than max_key are never stored nor looked for.
+ * The caches built on this one are a struct whose only member is the
+ * zt_lfc: they convert the pointer instead of wrapping it again. */
+int zt_lfc_new(zt_lfc **out, const zt_allocator *mem, uint32_t entries,
+               uint32_t max_entries, size_t max_key, uint64_t seed);
+/* Frees the cache, every entry and the slots; no lookup may be running or
+ * holding. c may be NULL. */
+void zt_lfc_free(zt_lfc *c);
 
 /* The slot hash of a key: its length and last 64 bytes, seeded per cache
  * (seed 0 when c is NULL). */

@@ -52,6 +52,12 @@ char *cli_path_beside(const char *file, const char *path);
 /* --now UNIX_SECONDS; false after printing the problem. */
 bool cli_parse_now(const char *arg, int64_t *now);
 
+/* Completes a configuration that setting options left with status rc:
+ * with --now (has_now), a clock that always reads *now (which must outlive
+ * the engine). Returns cfg, or NULL after printing the error and freeing
+ * cfg. cfg may be NULL (already reported): NULL. */
+zt_config *cli_config_done(zt_config *cfg, int rc, bool has_now, int64_t *now);
+
 /* NAME=PATH, the file read at once so that a script gets its mistakes
  * reported first; the name ends at the first '=' (at the last with
  * last_eq: a URI may hold '=' in its query). Sets *name_len and *text

@@ -154,10 +154,6 @@ static int parse_args(check_opts *o, int argc, char **argv) {
   return CLI_OK;
 }
 
-static int64_t fixed_clock(void *ctx) {
-  return *(const int64_t *)ctx;
-}
-
 /* --mesh first, so flags override what the mesh file says. */
 static zt_config *configure(check_opts *o) {
   zt_config *cfg = cli_config(o->mesh);
@@ -165,14 +161,7 @@ static zt_config *configure(check_opts *o) {
   for (int i = 0; cfg && rc == ZT_OK && i < CLI_SWITCHES; i++)
     if (o->has_switch[i])
       rc = zt_config_set_option(cfg, cli_switches[i].id, o->switches[i]);
-  if (cfg && rc == ZT_OK && o->has_now)
-    rc = zt_config_set_clock(cfg, fixed_clock, &o->now);
-  if (rc != ZT_OK) {
-    fprintf(stderr, "ztauth: %s\n", zt_strerror(rc));
-    zt_config_free(cfg);
-    return NULL;
-  }
-  return cfg;
+  return cli_config_done(cfg, rc, o->has_now, &o->now);
 }
 
 static void on_report(void *ctx, const zt_diag *d) {

@@ -103,10 +103,6 @@ static int parse_args(svid_opts *o, int argc, char **argv) {
   return CLI_OK;
 }
 
-static int64_t fixed_clock(void *ctx) {
-  return *(const int64_t *)ctx;
-}
-
 static zt_config *configure(svid_opts *o) {
   zt_config *cfg = NULL;
   int rc = zt_config_new(&cfg, NULL);
@@ -114,14 +110,7 @@ static zt_config *configure(svid_opts *o) {
     rc = zt_config_set_option(cfg, ZT_OPT_SVID_STRICT_EKU, o->strict_eku);
   if (rc == ZT_OK)
     rc = zt_config_set_option(cfg, ZT_OPT_SPIFFE_LENIENT, o->lenient);
-  if (rc == ZT_OK && o->has_now)
-    rc = zt_config_set_clock(cfg, fixed_clock, &o->now);
-  if (rc != ZT_OK) {
-    fprintf(stderr, "ztauth: %s\n", zt_strerror(rc));
-    zt_config_free(cfg);
-    return NULL;
-  }
-  return cfg;
+  return cli_config_done(cfg, rc, o->has_now, &o->now);
 }
 
 /* An engine holding the bundles, and its snapshot; NULL after printing. */

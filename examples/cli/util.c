@@ -83,6 +83,21 @@ bool cli_parse_now(const char *arg, int64_t *now) {
   return true;
 }
 
+static int64_t fixed_clock(void *ctx) {
+  return *(const int64_t *)ctx;
+}
+
+zt_config *cli_config_done(zt_config *cfg, int rc, bool has_now, int64_t *now) {
+  if (cfg && rc == ZT_OK && has_now)
+    rc = zt_config_set_clock(cfg, fixed_clock, now);
+  if (rc != ZT_OK) {
+    fprintf(stderr, "ztauth: %s\n", zt_strerror(rc));
+    zt_config_free(cfg);
+    return NULL;
+  }
+  return cfg;
+}
+
 bool cli_named_file(const char *opt, const char *arg, bool last_eq,
                     size_t *name_len, char **text, size_t *len) {
   const char *eq = last_eq ? strrchr(arg, '=') : strchr(arg, '=');

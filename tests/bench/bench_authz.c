@@ -24,8 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "ztauth.h"
 
 #ifdef HAVE_CALLGRIND_H
@@ -43,19 +43,10 @@ typedef struct scen {
   zt_request req;
   uint32_t want;
   long iters;
-  double ns[32];
+  double ns[BENCH_MAX_ROUNDS];
 } scen;
 
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+const char bench_prog[] = "bench_authz";
 
 typedef struct buf {
   char *p;
@@ -218,14 +209,16 @@ static void bookinfo(scen *sc) {
 
 static volatile int sink;
 
-static double run(scen *sc, long iters) {
+/* ns per decision of iters decisions of the scenario (a scen *). */
+static double run(void *arg, long iters) {
+  scen *sc = arg;
   zt_decision d;
-  double t0 = now_ns();
+  double t0 = bench_now_ns();
   for (long i = 0; i < iters; i++) {
     zt_decide(sc->s, &sc->req, &d);
     sink += (int)d.decision;
   }
-  return (now_ns() - t0) / (double)iters;
+  return (bench_now_ns() - t0) / (double)iters;
 }
 
 /* The naive floor: n exact SPIFFE-ID compares that all fail late. */
@@ -236,12 +229,12 @@ static double floor_compares(int n, long iters) {
              i);
   const char *probe = "spiffe://cluster.local/ns/bench/sa/zz";
   size_t plen = strlen(probe);
-  double t0 = now_ns();
+  double t0 = bench_now_ns();
   for (long it = 0; it < iters; it++)
     for (int i = 0; i < n; i++)
       sink +=
           strlen(ids[i & 15]) == plen && memcmp(ids[i & 15], probe, plen) == 0;
-  return (now_ns() - t0) / (double)iters;
+  return (bench_now_ns() - t0) / (double)iters;
 }
 
 /* 1000 decisions of one scenario with callgrind collecting. */
@@ -259,11 +252,32 @@ static int count_ir(scen *sc, int n, const char *name) {
   return 2;
 }
 
+/* Times every scenario rounds times, interleaved, with the floor in each
+ * round; prints the medians and minimums. */
+static void time_and_print(scen *sc, int n, int rounds) {
+  for (int i = 0; i < n; i++)
+    sc[i].iters = bench_calibrate(run, &sc[i], 1000);
+  double floor500[BENCH_MAX_ROUNDS];
+  for (int r = 0; r < rounds; r++) {
+    for (int i = 0; i < n; i++)
+      sc[i].ns[r] = run(&sc[i], sc[i].iters);
+    floor500[r] = floor_compares(1000, 20000);
+  }
+  printf("%-10s %12s %12s\n", "scenario", "median ns", "min ns");
+  double med[MAX_SCEN] = {0};
+  for (int i = 0; i < n; i++) {
+    med[i] = bench_median(sc[i].ns, rounds);
+    printf("%-10s %12.1f %12.1f\n", sc[i].name, med[i], sc[i].ns[0]);
+  }
+  printf("%-10s %12.1f %12s  (1000 exact SPIFFE-ID compares: the naive "
+         "istio-500 principal scan)\n",
+         "floor", bench_median(floor500, rounds), "");
+  printf("wide-10k / only-10 = %.2fx\n", med[n - 2] / med[n - 1]);
+}
+
 int main(int argc, char **argv) {
   bool ir = argc > 2 && strcmp(argv[1], "--ir") == 0;
-  int rounds = argc > 1 && !ir ? atoi(argv[1]) : 9;
-  if (rounds < 1 || rounds > 32)
-    rounds = 9;
+  int rounds = bench_rounds(argc > 1 && !ir ? argv[1] : NULL, 9);
   scen sc[MAX_SCEN];
   int n = 0;
   bookinfo(&sc[n++]);
@@ -274,30 +288,7 @@ int main(int argc, char **argv) {
   n += 2;
   if (ir)
     return count_ir(sc, n, argv[2]);
-  for (int i = 0; i < n; i++) {
-    long it = 1000;
-    while (run(&sc[i], it) * (double)it < 30e6 && it < (1L << 30))
-      it *= 2;
-    sc[i].iters = it;
-  }
-  double floor500[32];
-  for (int r = 0; r < rounds; r++) {
-    for (int i = 0; i < n; i++)
-      sc[i].ns[r] = run(&sc[i], sc[i].iters);
-    floor500[r] = floor_compares(1000, 20000);
-  }
-  printf("%-10s %12s %12s\n", "scenario", "median ns", "min ns");
-  double med[MAX_SCEN] = {0};
-  for (int i = 0; i < n; i++) {
-    qsort(sc[i].ns, (size_t)rounds, sizeof(double), cmp_double);
-    med[i] = sc[i].ns[rounds / 2];
-    printf("%-10s %12.1f %12.1f\n", sc[i].name, med[i], sc[i].ns[0]);
-  }
-  qsort(floor500, (size_t)rounds, sizeof(double), cmp_double);
-  printf("%-10s %12.1f %12s  (1000 exact SPIFFE-ID compares: the naive "
-         "istio-500 principal scan)\n",
-         "floor", floor500[rounds / 2], "");
-  printf("wide-10k / only-10 = %.2fx\n", med[n - 2] / med[n - 1]);
+  time_and_print(sc, n, rounds);
   for (int i = 0; i < n; i++) {
     zt_snapshot_release(sc[i].s);
     zt_engine_free(sc[i].e);

@@ -78,16 +78,11 @@
 #endif
 
 #include "alloc.h"
+#include "bench_util.h"
 #include "crypto.h"
 #include "jwt.h"
 #include "jwtcache.h"
 #include "keyset.h"
-
-#ifdef HAVE_CALLGRIND_H
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_TOGGLE_COLLECT
-#endif
 
 /* ---- mbedTLS 2.28 / 3.x -------------------------------------------------- */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -108,24 +103,11 @@
 
 #define SIGNING_INPUT 1024u /* bytes of header "." payload */
 #define SKEW 60u
-#define IR_OPS 1000
-#define MAX_ROUNDS 32
-#define MIN_REP_NS 30e6
 
 static const char ISS[] = "https://accounts.shop.example.com";
 static const zt_str AUD[] = {{"api.shop.example.com", 20}};
 
-static void die(const char *what) {
-  fprintf(stderr, "bench_jwt: %s\n", what);
-  exit(1);
-}
-
-static void *xmalloc(size_t n) {
-  void *p = malloc(n);
-  if (!p)
-    die("out of memory");
-  return p;
-}
+const char bench_prog[] = "bench_jwt";
 
 /* ---- Deterministic randomness -------------------------------------------- */
 
@@ -210,13 +192,13 @@ static void gen_rsa(void) {
       mbedtls_rsa_get_len(&K.rsa) != sizeof K.n ||
       mbedtls_rsa_export_raw(&K.rsa, K.n, sizeof K.n, NULL, 0, NULL, 0, NULL, 0,
                              K.e, sizeof K.e) != 0)
-    die("RSA key generation failed");
+    bench_die("RSA key generation failed");
   mbedtls_pk_init(&K.pk);
   if (mbedtls_pk_setup(&K.pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) ||
       mbedtls_rsa_import_raw(mbedtls_pk_rsa(K.pk), K.n, sizeof K.n, NULL, 0,
                              NULL, 0, NULL, 0, K.e, sizeof K.e) ||
       mbedtls_rsa_complete(mbedtls_pk_rsa(K.pk)))
-    die("RSA public key import (floor) failed");
+    bench_die("RSA public key import (floor) failed");
 }
 
 static void gen_ec(ec_key *k, mbedtls_ecp_group_id id, size_t flen) {
@@ -234,7 +216,7 @@ static void gen_ec(ec_key *k, mbedtls_ecp_group_id id, size_t flen) {
                                      sizeof k->pub) ||
       olen != 1 + 2 * flen || mbedtls_ecp_group_load(&k->grp, id) ||
       mbedtls_ecp_point_read_binary(&k->grp, &k->fq, k->pub, olen))
-    die("EC key generation failed");
+    bench_die("EC key generation failed");
 }
 
 static void gen_keys(void) {
@@ -242,7 +224,7 @@ static void gen_keys(void) {
   mbedtls_ctr_drbg_init(&drbg);
   if (mbedtls_ctr_drbg_seed(&drbg, fixed_entropy, &entropy_state,
                             (const unsigned char *)pers, sizeof pers - 1))
-    die("CTR-DRBG seeding failed");
+    bench_die("CTR-DRBG seeding failed");
   gen_rsa();
   gen_ec(&K.p256, MBEDTLS_ECP_DP_SECP256R1, 32);
   gen_ec(&K.p384, MBEDTLS_ECP_DP_SECP384R1, 48);
@@ -252,12 +234,12 @@ static void gen_keys(void) {
   if (rng(&drbg, K.hmac, sizeof K.hmac) ||
       mbedtls_md_setup(&K.hmac_ctx, sha256, 1) ||
       mbedtls_md_hmac_starts(&K.hmac_ctx, K.hmac, sizeof K.hmac))
-    die("HMAC key setup failed");
+    bench_die("HMAC key setup failed");
 #if BENCH_SODIUM
   uint8_t seed[32];
   if (rng(&drbg, seed, sizeof seed) || sodium_init() < 0 ||
       crypto_sign_ed25519_seed_keypair(K.ed_pk, K.ed_sk, seed) != 0)
-    die("Ed25519 key generation failed");
+    bench_die("Ed25519 key generation failed");
   K.eddsa = zt_crypto_has_eddsa();
 #endif
 }
@@ -291,7 +273,7 @@ static size_t build_jwks(char *out, size_t cap) {
               : "",
       K.eddsa ? ed : "", K.eddsa ? "\"}" : "");
   if (len < 0 || (size_t)len >= cap)
-    die("JWKS text too long");
+    bench_die("JWKS text too long");
   return (size_t)len;
 }
 
@@ -335,17 +317,17 @@ static void sign(tok *t, const char *si, size_t n) {
   case ZT_ALG_PS256:
     t->sig_len = 256;
     if (sha256_once((const unsigned char *)si, n, hash))
-      die("SHA-256 failed");
+      bench_die("SHA-256 failed");
     if (t->alg == ZT_ALG_RS256) {
       if (rsa_sign_v15(&K.rsa, rng, &drbg, hash, t->sig))
-        die("RSA PKCS#1 v1.5 signing failed");
+        bench_die("RSA PKCS#1 v1.5 signing failed");
     } else {
       mbedtls_rsa_set_padding(&K.rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
       int rc = mbedtls_rsa_rsassa_pss_sign_ext(
           &K.rsa, rng, &drbg, MBEDTLS_MD_SHA256, 32, hash, 32, t->sig);
       mbedtls_rsa_set_padding(&K.rsa, MBEDTLS_RSA_PKCS_V15, 0);
       if (rc)
-        die("RSA PSS signing failed");
+        bench_die("RSA PSS signing failed");
     }
     break;
   case ZT_ALG_ES256:
@@ -354,7 +336,7 @@ static void sign(tok *t, const char *si, size_t n) {
     size_t hlen = k->flen;
     if (hlen == 32 ? sha256_once((const unsigned char *)si, n, hash)
                    : sha384_once((const unsigned char *)si, n, hash))
-      die("SHA failed");
+      bench_die("SHA failed");
     mbedtls_mpi r, s;
     mbedtls_mpi_init(&r);
     mbedtls_mpi_init(&s);
@@ -362,7 +344,7 @@ static void sign(tok *t, const char *si, size_t n) {
                            &drbg) ||
         mbedtls_mpi_write_binary(&r, t->sig, k->flen) ||
         mbedtls_mpi_write_binary(&s, t->sig + k->flen, k->flen))
-      die("ECDSA signing failed");
+      bench_die("ECDSA signing failed");
     mbedtls_mpi_free(&r);
     mbedtls_mpi_free(&s);
     t->sig_len = 2 * k->flen;
@@ -372,18 +354,18 @@ static void sign(tok *t, const char *si, size_t n) {
     t->sig_len = 32;
     if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), K.hmac,
                         sizeof K.hmac, (const unsigned char *)si, n, t->sig))
-      die("HMAC failed");
+      bench_die("HMAC failed");
     break;
   case ZT_ALG_EDDSA:
 #if BENCH_SODIUM
     t->sig_len = 64;
     if (crypto_sign_ed25519_detached(t->sig, NULL, (const unsigned char *)si, n,
                                      K.ed_sk))
-      die("Ed25519 signing failed");
+      bench_die("Ed25519 signing failed");
     break;
 #endif
   default:
-    die("no signer for this algorithm");
+    bench_die("no signer for this algorithm");
   }
 }
 
@@ -395,28 +377,28 @@ static void sign(tok *t, const char *si, size_t n) {
  */
 static void make_token(tok *t, const char *jti, size_t si_len) {
   char hdr[128], claims[2048];
-  char *si = xmalloc(si_len + 1);
+  char *si = bench_xmalloc(si_len + 1);
   int base = claims_base(claims, sizeof claims, jti);
   if (base < 0 || (size_t)base >= sizeof claims)
-    die("claims too long");
+    bench_die("claims too long");
   size_t plen = 0;
   for (int sp = 0;; sp++) {
     if (sp == 4)
-      die("cannot reach the signing-input length");
+      bench_die("cannot reach the signing-input length");
     int hl = snprintf(hdr, sizeof hdr,
                       "{\"alg\":\"%s\",%*s\"kid\":\"%s\","
                       "\"typ\":\"JWT\"}",
                       zt_alg_name(t->alg), sp, "", t->kid);
     size_t hb = b64url_len((size_t)hl);
     if (hb + 1 >= si_len)
-      die("header too long");
+      bench_die("header too long");
     size_t want = si_len - hb - 1; /* payload base64url characters */
     plen = want * 3 / 4;
     if (b64url_len(plen) != want)
       continue;
     size_t fixed = (size_t)base + strlen(",\"ctx\":\"\"}");
     if (plen < fixed || plen - fixed + (size_t)base + 16 > sizeof claims)
-      die("signing input too short for the claims");
+      bench_die("signing input too short for the claims");
     size_t fill = plen - fixed;
     size_t o = (size_t)base;
     o += (size_t)snprintf(claims + o, sizeof claims - o, ",\"ctx\":\"");
@@ -427,20 +409,20 @@ static void make_token(tok *t, const char *jti, size_t si_len) {
     si[n++] = '.';
     n += b64url((const uint8_t *)claims, plen, si + n);
     if (n != si_len)
-      die("signing input length mismatch");
+      bench_die("signing input length mismatch");
     break;
   }
   sign(t, si, si_len);
   t->si_len = si_len;
   t->len = si_len + 1 + b64url_len(t->sig_len);
-  t->text = xmalloc(t->len + 1);
+  t->text = bench_xmalloc(t->len + 1);
   memcpy(t->text, si, si_len);
   t->text[si_len] = '.';
   b64url(t->sig, t->sig_len, t->text + si_len + 1);
   free(si);
   /* Tampered copies: one signature character (kept valid base64url, away
    * from the last one and its trailing bits), one bit of the raw signature. */
-  t->bad = xmalloc(t->len + 1);
+  t->bad = bench_xmalloc(t->len + 1);
   memcpy(t->bad, t->text, t->len + 1);
   char *c = &t->bad[si_len + 1 + b64url_len(t->sig_len) / 2];
   *c = *c == 'A' ? 'B' : 'A';
@@ -572,7 +554,7 @@ static int cache_hit(zt_jwtc *c, const char *text, size_t len) {
  * does (lib/reqauthn.c remember). */
 static void cache_put(zt_jwtc *c, const char *text, size_t len) {
   if (lib_validate(text, len) != ZT_JWT_OK)
-    die("a cache filler token does not validate");
+    bench_die("a cache filler token does not validate");
   const zt_jwt *j = jwt;
   zt_jwtc_item it = {text,
                      len,
@@ -591,18 +573,18 @@ static void cache_build(cache_bench *cb) {
   if (zt_jwtc_new(&cb->c, &zt_default_allocator, cb->entries, 0x5eed) !=
           ZT_OK ||
       !cb->c)
-    die("zt_jwtc_new failed");
+    bench_die("zt_jwtc_new failed");
   size_t n = cb->entries - 1, len = cb->hit->len;
-  cb->fill = xmalloc(n * len + 1);
-  cb->res_text = xmalloc((n + 1) * sizeof *cb->res_text);
-  cb->res_len = xmalloc((n + 1) * sizeof *cb->res_len);
+  cb->fill = bench_xmalloc(n * len + 1);
+  cb->res_text = bench_xmalloc((n + 1) * sizeof *cb->res_text);
+  cb->res_len = bench_xmalloc((n + 1) * sizeof *cb->res_len);
   for (size_t i = 0; i < n; i++) {
     char jti[32];
     tok f = {.name = "fill", .alg = ZT_ALG_HS256, .kid = "hs-0256"};
     snprintf(jti, sizeof jti, "f-%06zu-%08x", i, (unsigned)(i * 2654435761u));
     make_token(&f, jti, len - 1 - b64url_len(32));
     if (f.len != len)
-      die("filler token length mismatch");
+      bench_die("filler token length mismatch");
     memcpy(cb->fill + i * len, f.text, len);
     free(f.text);
     free(f.bad);
@@ -619,35 +601,25 @@ static void cache_build(cache_bench *cb) {
     }
   }
   if (cache_hit(cb->c, cb->hit->text, cb->hit->len) != 0)
-    die("the hit token is not in the cache");
+    bench_die("the hit token is not in the cache");
   if (cache_hit(cb->c, cb->hit->bad, cb->hit->len) == 0)
-    die("a tampered token hits the cache");
+    bench_die("a tampered token hits the cache");
   cb->built = true;
 }
 
 /* ---- Rows ---------------------------------------------------------------- */
 
-typedef struct row row;
-typedef long (*loop_fn)(row *r, long n); /* n operations; returns failures */
-
-struct row {
-  const char *name, *what;
-  loop_fn loop;
+/* A row's bench_row.arg: its token, or its cache; a floor row's floor. */
+typedef struct jwt_arg {
   tok *t;
   cache_bench *cb;
-  int (*floor_op)(const tok *t, const uint8_t *sig); /* floor rows */
-  int floor;     /* index of the floor row; -1 */
-  double goal_x; /* wall-time ratio goal to the floor; 0: none */
-  double goal_ns;
-  long goal_ir;
-  const char *skip; /* why the row is not run */
-  long iters;
-  double ns[MAX_ROUNDS];
-};
+  int (*floor_op)(const tok *t, const uint8_t *sig);
+} jwt_arg;
 
-static long loop_lib(row *r, long n) {
-  const char *text = r->t->text;
-  size_t len = r->t->len;
+static long loop_lib(const bench_row *r, long n) {
+  const tok *t = ((const jwt_arg *)r->arg)->t;
+  const char *text = t->text;
+  size_t len = t->len;
   long bad = 0;
   for (long i = 0; i < n; i++)
     bad += lib_validate(text, len) != ZT_JWT_OK;
@@ -655,8 +627,8 @@ static long loop_lib(row *r, long n) {
 }
 
 #define FLOOR_LOOP(fn)                                                         \
-  static long loop_##fn(row *r, long n) {                                      \
-    const tok *t = r->t;                                                       \
+  static long loop_##fn(const bench_row *r, long n) {                          \
+    const tok *t = ((const jwt_arg *)r->arg)->t;                               \
     long bad = 0;                                                              \
     for (long i = 0; i < n; i++)                                               \
       bad += fn(t, t->sig) != 0;                                               \
@@ -669,18 +641,19 @@ FLOOR_LOOP(floor_hs256)
 FLOOR_LOOP(floor_hs256_oneshot)
 FLOOR_LOOP(floor_eddsa)
 
-static long loop_cache(row *r, long n) {
-  zt_jwtc *c = r->cb->c;
-  const char *text = r->cb->hit->text;
-  size_t len = r->cb->hit->len;
+static long loop_cache(const bench_row *r, long n) {
+  const cache_bench *cb = ((const jwt_arg *)r->arg)->cb;
+  zt_jwtc *c = cb->c;
+  const char *text = cb->hit->text;
+  size_t len = cb->hit->len;
   long bad = 0;
   for (long i = 0; i < n; i++)
     bad += cache_hit(c, text, len);
   return bad;
 }
 
-static long loop_cache_spread(row *r, long n) {
-  cache_bench *cb = r->cb;
+static long loop_cache_spread(const bench_row *r, long n) {
+  cache_bench *cb = ((const jwt_arg *)r->arg)->cb;
   size_t k = cb->next;
   long bad = 0;
   for (long i = 0; i < n; i++) {
@@ -706,23 +679,24 @@ static tok toks[N_TOK] = {
 static cache_bench cache100 = {.entries = 100};
 static cache_bench cache10k = {.entries = 10000};
 
+/* The args are compound literals of static storage. */
 #define LIB(nm, ti, fl, gx, w)                                                 \
   {                                                                            \
-    .name = nm, .what = w, .loop = loop_lib, .t = &toks[ti], .floor = fl,      \
-    .goal_x = gx                                                               \
+    .name = nm, .what = w, .loop = loop_lib,                                   \
+    .arg = &(jwt_arg){.t = &toks[ti]}, .floor = fl, .goal_x = gx               \
   }
 #define FLOOR(nm, ti, fn, w)                                                   \
   {                                                                            \
-    .name = nm, .what = w, .loop = loop_##fn, .t = &toks[ti], .floor_op = fn,  \
-    .floor = -1                                                                \
+    .name = nm, .what = w, .loop = loop_##fn,                                  \
+    .arg = &(jwt_arg){.t = &toks[ti], .floor_op = fn}, .floor = -1             \
   }
 #define CACHE(nm, cbp, lp, gns, gir, w)                                        \
   {                                                                            \
-    .name = nm, .what = w, .loop = lp, .cb = cbp, .floor = -1, .goal_ns = gns, \
-    .goal_ir = gir                                                             \
+    .name = nm, .what = w, .loop = lp, .arg = &(jwt_arg){.cb = cbp},           \
+    .floor = -1, .goal_ns = gns, .goal_ir = gir                                \
   }
 
-static row rows[] = {
+static bench_row rows[] = {
     FLOOR("rs256-floor", T_RS256, floor_rs256,
           "SHA-256 + mbedtls_pk_verify (PKCS#1 v1.5)"),
     LIB("rs256", T_RS256, 0, 1.05, "library validation, RS256"),
@@ -750,7 +724,11 @@ static row rows[] = {
     CACHE("cache-10k-spread", &cache10k, loop_cache_spread, 0, 0,
           "cache hits over all resident tokens, 10,000 entries"),
 };
-#define N_ROWS (sizeof rows / sizeof rows[0])
+
+static int before_ir(const bench_row *r);
+
+static const bench_table table = {rows, sizeof rows / sizeof rows[0], 20, 12,
+                                  before_ir};
 
 /* ---- Checks -------------------------------------------------------------- */
 
@@ -760,56 +738,51 @@ static void check_token(const tok *t) {
   if (st != ZT_JWT_OK) {
     snprintf(msg, sizeof msg, "%s token does not validate: %s", t->name,
              zt_jwt_status_name(st));
-    die(msg);
+    bench_die(msg);
   }
   if (jwt->sig_len != t->sig_len || memcmp(jwt->sig, t->sig, t->sig_len) != 0 ||
       jwt->signing_input.len != SIGNING_INPUT || jwt->alg != t->alg) {
     snprintf(msg, sizeof msg, "%s token does not parse to what was signed",
              t->name);
-    die(msg);
+    bench_die(msg);
   }
   st = lib_validate(t->bad, t->len);
   if (st != ZT_JWT_VERIFICATION_FAIL) {
     snprintf(msg, sizeof msg, "tampered %s token: %s, not JwtVerificationFail",
              t->name, zt_jwt_status_name(st));
-    die(msg);
+    bench_die(msg);
   }
 }
 
-static void check_floor(const row *r) {
+static void check_floor(const bench_row *r) {
+  const jwt_arg *a = r->arg;
   char msg[160];
-  if (r->floor_op(r->t, r->t->sig) != 0) {
+  if (a->floor_op(a->t, a->t->sig) != 0) {
     snprintf(msg, sizeof msg, "%s: the signature does not verify", r->name);
-    die(msg);
+    bench_die(msg);
   }
-  if (r->floor_op(r->t, r->t->bad_sig) == 0) {
+  if (a->floor_op(a->t, a->t->bad_sig) == 0) {
     snprintf(msg, sizeof msg, "%s: a tampered signature verifies", r->name);
-    die(msg);
+    bench_die(msg);
   }
 }
 
-/* Each library row names its floor by index: "X" must point at "X-floor". */
-static void check_rows(void) {
-  for (size_t i = 0; i < N_ROWS; i++) {
-    const row *r = &rows[i];
-    size_t n = strlen(r->name);
-    if (r->floor >= 0 && ((size_t)r->floor >= N_ROWS ||
-                          strncmp(rows[r->floor].name, r->name, n) != 0 ||
-                          strcmp(rows[r->floor].name + n, "-floor") != 0))
-      die("a row names the wrong floor");
+/* The EdDSA rows when the library or the bench has no EdDSA. */
+static void mark_skipped(void) {
+  for (size_t i = 0; i < table.n; i++) {
+    const tok *t = ((const jwt_arg *)rows[i].arg)->t;
+    if (t && t->alg == ZT_ALG_EDDSA && !K.eddsa)
+      rows[i].skip = "the library is built without libsodium";
   }
-}
-
-static bool row_runs(const row *r) {
-  return r->t == NULL || r->t->alg != ZT_ALG_EDDSA || K.eddsa;
 }
 
 static void setup(void) {
-  check_rows();
+  bench_check_floors(&table);
   gen_keys();
-  jwt = xmalloc(sizeof *jwt);
+  mark_skipped();
+  jwt = bench_xmalloc(sizeof *jwt);
   now = (uint64_t)time(NULL);
-  char *jwks = xmalloc(8192);
+  char *jwks = bench_xmalloc(8192);
   size_t jn = build_jwks(jwks, 8192);
   zt_jwks_result res;
   if (zt_keyset_from_jwks(NULL, jwks, jn, &keyset, &res) != ZT_OK ||
@@ -829,138 +802,35 @@ static void setup(void) {
     make_token(&toks[i], "9f6c1d2e-4b7a-4c3e-8d21-5a0f3b6e7c19", SIGNING_INPUT);
     check_token(&toks[i]);
   }
-  for (size_t i = 0; i < N_ROWS; i++)
-    if (rows[i].floor_op && row_runs(&rows[i]))
+  for (size_t i = 0; i < table.n; i++)
+    if (((const jwt_arg *)rows[i].arg)->floor_op && !rows[i].skip)
       check_floor(&rows[i]);
   cache100.hit = cache10k.hit = &toks[T_RS256];
 }
 
-/* ---- Timing -------------------------------------------------------------- */
+/* ---- Main ---------------------------------------------------------------- */
 
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double run(row *r, long n) {
-  double t0 = now_ns();
-  long bad = r->loop(r, n);
-  double dt = now_ns() - t0;
-  if (bad) {
-    fprintf(stderr, "bench_jwt: %s: %ld of %ld operations failed\n", r->name,
-            bad, n);
-    exit(1);
-  }
-  return dt / (double)n;
-}
-
-static row *find_row(const char *name) {
-  for (size_t i = 0; i < N_ROWS; i++)
-    if (strcmp(rows[i].name, name) == 0)
-      return &rows[i];
-  return NULL;
-}
-
-/* Exactly IR_OPS operations of one row with callgrind collecting. */
-static int count_ir(const char *name) {
-  row *r = find_row(name);
-  if (!r) {
-    fprintf(stderr, "bench_jwt: no row \"%s\" (see --list)\n", name);
-    return 2;
-  }
-  if (!row_runs(r)) {
-    fprintf(stderr, "bench_jwt: %s skipped: the library has no EdDSA\n", name);
-    return 3;
-  }
-  if (r->cb)
-    cache_build(r->cb);
-  CALLGRIND_TOGGLE_COLLECT;
-  long bad = r->loop(r, IR_OPS);
-  CALLGRIND_TOGGLE_COLLECT;
-  if (bad) {
-    fprintf(stderr, "bench_jwt: %s: %ld of %d operations failed\n", name, bad,
-            IR_OPS);
-    return 1;
-  }
-  fprintf(stderr, "bench_jwt: %d operations of %s collected\n", IR_OPS, name);
+/* --ir on a cache row: the cache filled first, outside the count. */
+static int before_ir(const bench_row *r) {
+  cache_bench *cb = ((const jwt_arg *)r->arg)->cb;
+  if (cb)
+    cache_build(cb);
   return 0;
 }
 
-static void list(void) {
-  for (size_t i = 0; i < N_ROWS; i++)
-    printf("%-20s %s\n", rows[i].name, rows[i].what);
-}
-
-static const char *verdict(double v, double goal) {
-  return v <= goal ? "met" : "MISSED";
-}
-
 static void print_results(int rounds) {
-  double med[N_ROWS] = {0}, mn[N_ROWS] = {0};
-  printf("%-20s %13s %13s  %-12s %7s %7s  %s\n", "row", "median ns", "min ns",
-         "floor", "x med", "x min", "goal (wall time)");
-  for (size_t i = 0; i < N_ROWS; i++) {
-    row *r = &rows[i];
-    if (!row_runs(r)) {
-      printf("%-20s %13s %13s  (skipped: the library is built without "
-             "libsodium)\n",
-             r->name, "-", "-");
-      continue;
-    }
-    qsort(r->ns, (size_t)rounds, sizeof(double), cmp_double);
-    med[i] = r->ns[rounds / 2];
-    mn[i] = r->ns[0];
-    printf("%-20s %13.1f %13.1f", r->name, med[i], mn[i]);
-    if (r->floor >= 0) {
-      double xm = med[i] / med[r->floor], xn = mn[i] / mn[r->floor];
-      printf("  %-12s %7.3f %7.3f", rows[r->floor].name, xm, xn);
-      if (r->goal_x > 0)
-        printf("  <= %.2fx: med %s, min %s", r->goal_x, verdict(xm, r->goal_x),
-               verdict(xn, r->goal_x));
-      else
-        printf("  (no goal)");
-    } else if (r->goal_ns > 0) {
-      printf("  %-12s %7s %7s  <= %.0f ns: med %s, min %s (and <= %ld Ir)", "",
-             "", "", r->goal_ns, verdict(med[i], r->goal_ns),
-             verdict(mn[i], r->goal_ns), r->goal_ir);
-    }
-    printf("\n");
-  }
-  size_t hs = (size_t)(find_row("hs256") - rows);
-  size_t one = (size_t)(find_row("hs256-floor-oneshot") - rows);
+  bench_print(&table, rounds);
+  const bench_row *hs = bench_find(&table, "hs256");
+  const bench_row *one = bench_find(&table, "hs256-floor-oneshot");
   printf("hs256 / hs256-floor-oneshot: %.3f (med), %.3f (min)\n",
-         med[hs] / med[one], mn[hs] / mn[one]);
+         hs->ns[rounds / 2] / one->ns[rounds / 2], hs->ns[0] / one->ns[0]);
 }
 
-int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--list") == 0) {
-    list();
-    return 0;
-  }
-  bool ir = argc > 2 && strcmp(argv[1], "--ir") == 0;
-  if (argc > 1 && strcmp(argv[1], "--ir") == 0 && !ir) {
-    fprintf(stderr, "usage: bench_jwt [ROUNDS] | --list | --ir ROW\n");
-    return 2;
-  }
-  int rounds = argc > 1 && !ir ? atoi(argv[1]) : 5;
-  if (rounds < 1 || rounds > MAX_ROUNDS)
-    rounds = 5;
-  setup();
-  if (ir)
-    return count_ir(argv[2]);
-
-  cache_build(&cache100);
-  cache_build(&cache10k);
+static void print_setup(int rounds) {
   printf("bench_jwt: mbedTLS %s, EdDSA %s, %d interleaved rounds of >= "
          "%.0f ms per row\n",
          MBEDTLS_VERSION_STRING, K.eddsa ? "yes (libsodium)" : "no", rounds,
-         MIN_REP_NS / 1e6);
+         BENCH_MIN_REP_NS / 1e6);
   printf("tokens: signing input %u B;", SIGNING_INPUT);
   for (int i = 0; i < N_TOK; i++)
     if (toks[i].text)
@@ -968,23 +838,31 @@ int main(int argc, char **argv) {
   printf("\ncaches: %zu of 100 and %zu of 10000 tokens resident after the "
          "fill (hit token: RS256, %zu B)\n",
          cache100.n_res, cache10k.n_res, toks[T_RS256].len);
-  for (size_t i = 0; i < N_ROWS; i++) {
-    row *r = &rows[i];
-    if (!row_runs(r))
-      continue;
-    long it = 1;
-    while (run(r, it) * (double)it < MIN_REP_NS && it < (1L << 30))
-      it *= 2;
-    r->iters = it;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+    bench_list(&table);
+    return 0;
   }
-  for (int k = 0; k < rounds; k++)
-    for (size_t i = 0; i < N_ROWS; i++)
-      if (row_runs(&rows[i]))
-        rows[i].ns[k] = run(&rows[i], rows[i].iters);
+  bool ir = argc > 2 && strcmp(argv[1], "--ir") == 0;
+  if (argc > 1 && strcmp(argv[1], "--ir") == 0 && !ir) {
+    fprintf(stderr, "usage: bench_jwt [ROUNDS] | --list | --ir ROW\n");
+    return 2;
+  }
+  int rounds = bench_rounds(argc > 1 && !ir ? argv[1] : NULL, 5);
+  setup();
+  if (ir)
+    return bench_count_ir(&table, argv[2]);
+
+  cache_build(&cache100);
+  cache_build(&cache10k);
+  print_setup(rounds);
+  bench_time_rows(&table, rounds);
   print_results(rounds);
   printf("Wall time only sanity-checks the goals: perf.md §5 gates them on\n"
          "Ir per op, from valgrind --tool=callgrind --collect-atstart=no\n"
          "bench_jwt --ir ROW (Collected / %d), library row / floor row.\n",
-         IR_OPS);
+         BENCH_IR_OPS);
   return 0;
 }

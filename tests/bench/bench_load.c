@@ -15,18 +15,16 @@
 #include <time.h>
 #include <yaml.h>
 
+#include "bench_util.h"
 #include "test_alloc.h"
 #include "ztauth.h"
+
+const char bench_prog[] = "bench_load";
 
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 static size_t append(char **buf, size_t *cap, size_t off, const char *s) {
@@ -157,9 +155,7 @@ int main(int argc, char **argv) {
       peak = c.peak;
     y[r] = libyaml_once(yaml, len);
   }
-  qsort(t, (size_t)runs, sizeof(double), cmp_double);
-  qsort(y, (size_t)runs, sizeof(double), cmp_double);
-  double tm = t[runs / 2], ym = y[runs / 2];
+  double tm = bench_median(t, runs), ym = bench_median(y, runs);
   printf("policies            %llu (%d requested)\n", (unsigned long long)count,
          n);
   printf("input               %.1f MiB\n", (double)len / (1 << 20));

@@ -53,41 +53,23 @@
 #include "mbedtls/asn1.h"
 #include "mbedtls/x509_crt.h"
 
+#include "bench_util.h"
 #include "ztauth.h"
 
-#ifdef HAVE_CALLGRIND_H
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_TOGGLE_COLLECT
-#endif
-
-#define IR_OPS 1000
-#define MAX_ROUNDS 32
-#define MIN_REP_NS 30e6
 #define MAX_CERTS 10
 
 static const char TD[] = "example.org";
 static const char BUNDLE_FILE[] = "bundle_a.pem";
 static const char WANT_ID[] = "spiffe://example.org/ns/default/sa/sleep";
 
-static void die(const char *what) {
-  fprintf(stderr, "bench_svid: %s\n", what);
-  exit(1);
-}
-
-static void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
-  if (!p)
-    die("out of memory");
-  return p;
-}
+const char bench_prog[] = "bench_svid";
 
 /* The whole file, NUL-terminated (mbedtls_x509_crt_parse wants the NUL of
  * PEM text counted in the length). */
 static uint8_t *slurp(const char *dir, const char *name, size_t *len) {
   char path[4096];
   if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
-    die("PKI path too long");
+    bench_die("PKI path too long");
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr,
@@ -97,7 +79,7 @@ static uint8_t *slurp(const char *dir, const char *name, size_t *len) {
     exit(1);
   }
   size_t cap = 4096, n = 0;
-  uint8_t *buf = xmalloc(cap);
+  uint8_t *buf = bench_xmalloc(cap);
   for (;;) {
     n += fread(buf + n, 1, cap - n - 1, f);
     if (n < cap - 1)
@@ -105,11 +87,11 @@ static uint8_t *slurp(const char *dir, const char *name, size_t *len) {
     cap *= 2;
     uint8_t *p = realloc(buf, cap);
     if (!p)
-      die("out of memory");
+      bench_die("out of memory");
     buf = p;
   }
   if (ferror(f))
-    die("read error");
+    bench_die("read error");
   fclose(f);
   buf[n] = 0;
   *len = n;
@@ -149,19 +131,19 @@ static void split_chain(chain *c) {
     size_t body = 0;
     if (c->n_certs == MAX_CERTS || c->der[off] != 0x30 ||
         mbedtls_asn1_get_len(&p, end, &body) != 0)
-      die("a chain file is not DER certificates back to back");
+      bench_die("a chain file is not DER certificates back to back");
     c->off[c->n_certs] = off;
     c->cert_len[c->n_certs] = (size_t)(p - (c->der + off)) + body;
     off += c->cert_len[c->n_certs++];
   }
   if (c->n_certs == 0)
-    die("an empty chain file");
+    bench_die("an empty chain file");
 }
 
 static void load_chain(chain *c, const char *dir) {
   c->der = slurp(dir, c->file, &c->len);
   split_chain(c);
-  c->bad = xmalloc(c->len);
+  c->bad = bench_xmalloc(c->len);
   memcpy(c->bad, c->der, c->len);
   /* The leaf's last byte is the last byte of its signature. */
   c->bad[c->cert_len[0] - 1] ^= 0x01;
@@ -178,12 +160,12 @@ static zt_snapshot *make_snapshot(bool cache_off, zt_engine **engine) {
   zt_diag diag;
   memset(&diag, 0, sizeof diag);
   if (zt_config_new(&cfg, NULL) != ZT_OK || !cfg)
-    die("zt_config_new failed");
+    bench_die("zt_config_new failed");
   if (zt_config_set_clock(cfg, engine_clock, &now_s) != ZT_OK)
-    die("zt_config_set_clock failed");
+    bench_die("zt_config_set_clock failed");
   if (cache_off &&
       zt_config_set_option(cfg, ZT_OPT_SVID_CACHE_ENTRIES, 0) != ZT_OK)
-    die("zt_config_set_option(ZT_OPT_SVID_CACHE_ENTRIES, 0) failed");
+    bench_die("zt_config_set_option(ZT_OPT_SVID_CACHE_ENTRIES, 0) failed");
   if (zt_engine_new(engine, cfg, &diag) != ZT_OK || !*engine) {
     fprintf(stderr, "bench_svid: zt_engine_new: %s\n", diag.message);
     exit(1);
@@ -198,7 +180,7 @@ static zt_snapshot *make_snapshot(bool cache_off, zt_engine **engine) {
   }
   zt_snapshot *snap = NULL;
   if (zt_engine_acquire(*engine, &snap) != ZT_OK || !snap)
-    die("zt_engine_acquire failed");
+    bench_die("zt_engine_acquire failed");
   return snap;
 }
 
@@ -226,101 +208,62 @@ static int floor_verify(const chain *c, const uint8_t *der) {
 /* ---- Rows
  * ---------------------------------------------------------------------- */
 
-typedef struct row row;
-typedef long (*loop_fn)(row *r, long n); /* n operations; returns failures */
-
-struct row {
-  const char *name, *what;
-  loop_fn loop;
-  chain *c;
-  int floor;      /* index of the floor row; -1 */
-  double goal_x;  /* wall-time ratio goal to the floor; 0: none */
-  double goal_ns; /* wall-time goal per op; 0: none */
-  long iters;
-  double ns[MAX_ROUNDS];
-};
-
-static long loop_floor(row *r, long n) {
-  const chain *c = r->c;
+/* A row's bench_row.arg is its chain. */
+static long loop_floor(const bench_row *r, long n) {
+  const chain *c = r->arg;
   long bad = 0;
   for (long i = 0; i < n; i++)
     bad += floor_verify(c, c->der);
   return bad;
 }
 
-static long loop_cold(row *r, long n) {
-  const chain *c = r->c;
+static long loop_cold(const bench_row *r, long n) {
+  const chain *c = r->arg;
   long bad = 0;
   for (long i = 0; i < n; i++)
     bad += lib_verify(cold, c->der, c->len) != ZT_OK || svid.cached;
   return bad;
 }
 
-static long loop_cached(row *r, long n) {
-  const chain *c = r->c;
+static long loop_cached(const bench_row *r, long n) {
+  const chain *c = r->arg;
   long bad = 0;
   for (long i = 0; i < n; i++)
     bad += lib_verify(warm, c->der, c->len) != ZT_OK || !svid.cached;
   return bad;
 }
 
-static row rows[] = {
-    {"rsa-floor",
-     "mbedtls_x509_crt_parse_der + crt_verify, RSA-2048 leaf",
-     loop_floor,
-     &rsa_chain,
-     -1,
-     0,
-     0,
-     0,
-     {0}},
-    {"rsa",
-     "zt_svid_verify, cache off, RSA-2048 leaf -> root",
-     loop_cold,
-     &rsa_chain,
-     0,
-     1.1,
-     0,
-     0,
-     {0}},
-    {"ec-floor",
-     "mbedtls_x509_crt_parse_der + crt_verify, P-256 leaf",
-     loop_floor,
-     &ec_chain,
-     -1,
-     0,
-     0,
-     0,
-     {0}},
-    {"ec",
-     "zt_svid_verify, cache off, P-256 leaf -> root",
-     loop_cold,
-     &ec_chain,
-     2,
-     1.1,
-     0,
-     0,
-     {0}},
-    {"cache-rsa",
-     "zt_svid_verify, cache hit, RSA-2048 chain",
-     loop_cached,
-     &rsa_chain,
-     -1,
-     0,
-     300,
-     0,
-     {0}},
-    {"cache-ec",
-     "zt_svid_verify, cache hit, P-256 chain",
-     loop_cached,
-     &ec_chain,
-     -1,
-     0,
-     300,
-     0,
-     {0}},
+/* The goals of perf.md §5: cold <= 1.1x its floor, a cache hit <= 300 ns. */
+#define FLOOR(nm, ch, w)                                                       \
+  { .name = nm, .what = w, .loop = loop_floor, .arg = ch, .floor = -1 }
+#define COLD(nm, ch, fl, w)                                                    \
+  {                                                                            \
+    .name = nm, .what = w, .loop = loop_cold, .arg = ch, .floor = fl,          \
+    .goal_x = 1.1                                                              \
+  }
+#define CACHED(nm, ch, w)                                                      \
+  {                                                                            \
+    .name = nm, .what = w, .loop = loop_cached, .arg = ch, .floor = -1,        \
+    .goal_ns = 300                                                             \
+  }
+
+static bench_row rows[] = {
+    FLOOR("rsa-floor", &rsa_chain,
+          "mbedtls_x509_crt_parse_der + crt_verify, RSA-2048 leaf"),
+    COLD("rsa", &rsa_chain, 0,
+         "zt_svid_verify, cache off, RSA-2048 leaf -> root"),
+    FLOOR("ec-floor", &ec_chain,
+          "mbedtls_x509_crt_parse_der + crt_verify, P-256 leaf"),
+    COLD("ec", &ec_chain, 2, "zt_svid_verify, cache off, P-256 leaf -> root"),
+    CACHED("cache-rsa", &rsa_chain,
+           "zt_svid_verify, cache hit, RSA-2048 chain"),
+    CACHED("cache-ec", &ec_chain, "zt_svid_verify, cache hit, P-256 chain"),
 };
-#define N_ROWS (sizeof rows / sizeof rows[0])
+
+static int before_ir(const bench_row *r);
+
+static const bench_table table = {rows, sizeof rows / sizeof rows[0], 12, 10,
+                                  before_ir};
 
 /* ---- Checks
  * ---------------------------------------------------------------------- */
@@ -332,38 +275,38 @@ static void check_lib(const zt_snapshot *snap, const chain *c, bool cache_on) {
     snprintf(msg, sizeof msg, "%s chain does not verify: %s (%s)", c->name,
              svid.error_name ? svid.error_name : "?",
              svid.message ? svid.message : "");
-    die(msg);
+    bench_die(msg);
   }
   if (svid.spiffe_id_len != sizeof WANT_ID - 1 ||
       memcmp(svid.spiffe_id, WANT_ID, sizeof WANT_ID - 1) != 0) {
     snprintf(msg, sizeof msg, "%s chain: SPIFFE ID %.*s", c->name,
              (int)(svid.spiffe_id_len < 200 ? svid.spiffe_id_len : 200),
              svid.spiffe_id);
-    die(msg);
+    bench_die(msg);
   }
   if (svid.cached) {
     snprintf(msg, sizeof msg, "%s chain: the first answer is cached", c->name);
-    die(msg);
+    bench_die(msg);
   }
   if (cache_on && (lib_verify(snap, c->der, c->len) != ZT_OK || !svid.cached)) {
     snprintf(msg, sizeof msg, "%s chain: the second answer is not cached",
              c->name);
-    die(msg);
+    bench_die(msg);
   }
   if (cache_on) { /* the same bytes elsewhere: the cache keys on content */
-    uint8_t *copy = xmalloc(c->len);
+    uint8_t *copy = bench_xmalloc(c->len);
     memcpy(copy, c->der, c->len);
     rc = lib_verify(snap, copy, c->len);
     free(copy);
     if (rc != ZT_OK || !svid.cached) {
       snprintf(msg, sizeof msg,
                "%s chain: a copy is not answered from the cache", c->name);
-      die(msg);
+      bench_die(msg);
     }
   }
   if (!cache_on && (lib_verify(snap, c->der, c->len) != ZT_OK || svid.cached)) {
     snprintf(msg, sizeof msg, "%s chain: cached with the cache off", c->name);
-    die(msg);
+    bench_die(msg);
   }
   rc = lib_verify(snap, c->bad, c->len);
   if (rc != ZT_EIDENTITY || svid.error != ZT_SVID_UNTRUSTED) {
@@ -371,7 +314,7 @@ static void check_lib(const zt_snapshot *snap, const chain *c, bool cache_on) {
              "%s chain with a flipped signature bit: %d %s, not "
              "svid_untrusted",
              c->name, rc, svid.error_name ? svid.error_name : "?");
-    die(msg);
+    bench_die(msg);
   }
 }
 
@@ -379,34 +322,23 @@ static void check_floor(const chain *c) {
   char msg[160];
   if (floor_verify(c, c->der) != 0) {
     snprintf(msg, sizeof msg, "floor: the %s chain does not verify", c->name);
-    die(msg);
+    bench_die(msg);
   }
   if (floor_verify(c, c->bad) == 0) {
     snprintf(msg, sizeof msg, "floor: a tampered %s chain verifies", c->name);
-    die(msg);
-  }
-}
-
-static void check_rows(void) {
-  for (size_t i = 0; i < N_ROWS; i++) {
-    const row *r = &rows[i];
-    size_t n = strlen(r->name);
-    if (r->floor >= 0 && ((size_t)r->floor >= N_ROWS ||
-                          strncmp(rows[r->floor].name, r->name, n) != 0 ||
-                          strcmp(rows[r->floor].name + n, "-floor") != 0))
-      die("a row names the wrong floor");
+    bench_die(msg);
   }
 }
 
 static void setup(const char *dir) {
-  check_rows();
+  bench_check_floors(&table);
   now_s = (int64_t)time(NULL);
   load_chain(&rsa_chain, dir);
   load_chain(&ec_chain, dir);
   bundle = slurp(dir, BUNDLE_FILE, &bundle_len);
   mbedtls_x509_crt_init(&roots);
   if (mbedtls_x509_crt_parse(&roots, bundle, bundle_len + 1) != 0)
-    die("the floor cannot parse the bundle");
+    bench_die("the floor cannot parse the bundle");
   check_floor(&rsa_chain);
   check_floor(&ec_chain);
   cold = make_snapshot(true, &cold_engine);
@@ -430,94 +362,17 @@ static void teardown(void) {
   free(ec_chain.bad);
 }
 
-/* ---- Timing
+/* ---- Main
  * ---------------------------------------------------------------------- */
 
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double run(row *r, long n) {
-  double t0 = now_ns();
-  long bad = r->loop(r, n);
-  double dt = now_ns() - t0;
-  if (bad) {
-    fprintf(stderr, "bench_svid: %s: %ld of %ld operations failed\n", r->name,
-            bad, n);
-    exit(1);
-  }
-  return dt / (double)n;
-}
-
-static row *find_row(const char *name) {
-  for (size_t i = 0; i < N_ROWS; i++)
-    if (strcmp(rows[i].name, name) == 0)
-      return &rows[i];
-  return NULL;
-}
-
-/* Exactly IR_OPS operations of one row with callgrind collecting, after
- * one operation outside the count (so that every counted one is alike). */
-static int count_ir(const char *name) {
-  row *r = find_row(name);
-  if (!r) {
-    fprintf(stderr, "bench_svid: no row \"%s\" (see --list)\n", name);
-    return 2;
-  }
+/* --ir: one operation outside the count, so that every counted one is
+ * alike. */
+static int before_ir(const bench_row *r) {
   if (r->loop(r, 1) != 0) {
-    fprintf(stderr, "bench_svid: %s: the warm-up operation failed\n", name);
+    fprintf(stderr, "bench_svid: %s: the warm-up operation failed\n", r->name);
     return 1;
   }
-  CALLGRIND_TOGGLE_COLLECT;
-  long bad = r->loop(r, IR_OPS);
-  CALLGRIND_TOGGLE_COLLECT;
-  if (bad) {
-    fprintf(stderr, "bench_svid: %s: %ld of %d operations failed\n", name, bad,
-            IR_OPS);
-    return 1;
-  }
-  fprintf(stderr, "bench_svid: %d operations of %s collected\n", IR_OPS, name);
   return 0;
-}
-
-static void list(void) {
-  for (size_t i = 0; i < N_ROWS; i++)
-    printf("%-12s %s\n", rows[i].name, rows[i].what);
-}
-
-static const char *verdict(double v, double goal) {
-  return v <= goal ? "met" : "MISSED";
-}
-
-static void print_results(int rounds) {
-  double med[N_ROWS] = {0}, mn[N_ROWS] = {0};
-  printf("%-12s %13s %13s  %-10s %7s %7s  %s\n", "row", "median ns", "min ns",
-         "floor", "x med", "x min", "goal (wall time)");
-  for (size_t i = 0; i < N_ROWS; i++) {
-    row *r = &rows[i];
-    qsort(r->ns, (size_t)rounds, sizeof(double), cmp_double);
-    med[i] = r->ns[rounds / 2];
-    mn[i] = r->ns[0];
-    printf("%-12s %13.1f %13.1f", r->name, med[i], mn[i]);
-    if (r->floor >= 0) {
-      double xm = med[i] / med[r->floor], xn = mn[i] / mn[r->floor];
-      printf("  %-10s %7.3f %7.3f  <= %.2fx: med %s, min %s",
-             rows[r->floor].name, xm, xn, r->goal_x, verdict(xm, r->goal_x),
-             verdict(xn, r->goal_x));
-    } else if (r->goal_ns > 0) {
-      printf("  %-10s %7s %7s  <= %.0f ns: med %s, min %s", "", "", "",
-             r->goal_ns, verdict(med[i], r->goal_ns),
-             verdict(mn[i], r->goal_ns));
-    }
-    printf("\n");
-  }
 }
 
 static int usage(void) {
@@ -526,59 +381,65 @@ static int usage(void) {
   return 2;
 }
 
-int main(int argc, char **argv) {
-  const char *dir = getenv("ZT_PKI"), *ir_row = NULL;
-  int rounds = 5;
+typedef struct args {
+  const char *dir, *ir_row;
+  int rounds;
+  bool list;
+} args;
+
+/* 0 to go on, else the exit status. */
+static int parse_args(args *a, int argc, char **argv) {
+  *a = (args){getenv("ZT_PKI"), NULL, 5, false};
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--list") == 0) {
-      list();
+      a->list = true;
       return 0;
     } else if (strcmp(argv[i], "--pki") == 0 && i + 1 < argc) {
-      dir = argv[++i];
+      a->dir = argv[++i];
     } else if (strcmp(argv[i], "--ir") == 0 && i + 1 < argc) {
-      ir_row = argv[++i];
+      a->ir_row = argv[++i];
     } else if (argv[i][0] != '-') {
-      rounds = atoi(argv[i]);
-      if (rounds < 1 || rounds > MAX_ROUNDS)
-        rounds = 5;
+      a->rounds = bench_rounds(argv[i], 5);
     } else {
       return usage();
     }
   }
-  if (!dir || !*dir) {
+  if (!a->dir || !*a->dir) {
     fprintf(stderr, "bench_svid: no PKI directory: --pki DIR or ZT_PKI "
                     "(meson builds it into BUILD/tests/pki)\n");
     return usage();
   }
-  setup(dir);
-  if (ir_row) {
-    int rc = count_ir(ir_row);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  args a;
+  int rc = parse_args(&a, argc, argv);
+  if (rc != 0 || a.list) {
+    if (a.list)
+      bench_list(&table);
+    return rc;
+  }
+  setup(a.dir);
+  if (a.ir_row) {
+    rc = bench_count_ir(&table, a.ir_row);
     teardown();
     return rc;
   }
 
   printf("bench_svid: mbedTLS %s, %d interleaved rounds of >= %.0f ms per "
          "row\n",
-         MBEDTLS_VERSION_STRING, rounds, MIN_REP_NS / 1e6);
+         MBEDTLS_VERSION_STRING, a.rounds, BENCH_MIN_REP_NS / 1e6);
   printf("chains (%s): RSA-2048 %zu B, P-256 %zu B, one certificate each; "
          "bundle %s (trust domain %s)\n",
-         dir, rsa_chain.len, ec_chain.len, BUNDLE_FILE, TD);
-  for (size_t i = 0; i < N_ROWS; i++) {
-    row *r = &rows[i];
-    long it = 1;
-    while (run(r, it) * (double)it < MIN_REP_NS && it < (1L << 30))
-      it *= 2;
-    r->iters = it;
-  }
-  for (int k = 0; k < rounds; k++)
-    for (size_t i = 0; i < N_ROWS; i++)
-      rows[i].ns[k] = run(&rows[i], rows[i].iters);
-  print_results(rounds);
+         a.dir, rsa_chain.len, ec_chain.len, BUNDLE_FILE, TD);
+  bench_time_rows(&table, a.rounds);
+  bench_print(&table, a.rounds);
   printf("Wall time only sanity-checks the goals: perf.md §5 gates them on\n"
          "Ir per op, from valgrind --tool=callgrind --collect-atstart=no\n"
          "bench_svid --ir ROW (Collected / %d): rsa / rsa-floor and\n"
          "ec / ec-floor <= 1.1; cache-rsa and cache-ec: report the Ir.\n",
-         IR_OPS);
+         BENCH_IR_OPS);
   teardown();
   return 0;
 }

@@ -33,3 +33,17 @@ char *test_read_file(const char *path, size_t *len) {
   }
   return p;
 }
+
+const char *test_pki_dir(void) {
+  const char *d = getenv("ZT_PKI");
+  return d && *d ? d : NULL;
+}
+
+char *test_pki_read(const char *name, size_t *len) {
+  const char *dir = test_pki_dir();
+  char path[4096];
+  if (!dir)
+    return NULL;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return test_read_file(path, len);
+}

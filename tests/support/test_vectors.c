@@ -15,11 +15,10 @@
 
 /* ---- Files --------------------------------------------------------------- */
 
-bool vfile_load(vfile *f, const char *rel, bool json) {
-  char path[4096];
+/* vfile_load of a file at path, named rel in messages. */
+static bool load_path(vfile *f, const char *path, const char *rel, bool json) {
   memset(f, 0, sizeof *f);
   f->rel = rel;
-  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
   f->text = test_read_file(path, &f->n);
   if (!f->text) {
     snprintf(f->error, sizeof f->error, "cannot read %s", path);
@@ -36,6 +35,12 @@ bool vfile_load(vfile *f, const char *rel, bool json) {
   }
   f->json = true;
   return true;
+}
+
+bool vfile_load(vfile *f, const char *rel, bool json) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", test_vectors_dir(), rel);
+  return load_path(f, path, rel, json);
 }
 
 void vfile_need(const vfile *f) {
@@ -61,6 +66,26 @@ char *vec_read(const char *rel, size_t *len) {
   if (!p)
     fail_msg("cannot read %s", path);
   return p;
+}
+
+char *test_pki_need(const char *name, size_t *len) {
+  char *p = test_pki_read(name, len);
+  if (!p)
+    skip();
+  return p;
+}
+
+bool test_pki_manifest(vfile *f) {
+  const char *path = getenv("ZT_PKI_CASES");
+  if (!path || !*path) {
+    memset(f, 0, sizeof *f);
+    return false;
+  }
+  if (load_path(f, path, path, true))
+    return true;
+  if (f->text) /* read, but not JSON */
+    fail_msg("%s", f->error);
+  return false;
 }
 
 /* ---- Members ------------------------------------------------------------- */

@@ -38,6 +38,14 @@ void vfile_close(vfile *f);
  * malloc'ed; fails the test if it cannot be read. */
 char *vec_read(const char *rel, size_t *len);
 
+/* The test PKI (test_files.h), for tests that skip without it. */
+/* A file of the PKI (test_pki_read); skips the test when it is absent. */
+char *test_pki_need(const char *name, size_t *len);
+/* Loads the PKI manifest ($ZT_PKI_CASES, tests/pki/cases.json) as JSON;
+ * false when it cannot be read, and fails the test when it is not JSON.
+ * vfile_close() frees it either way. */
+bool test_pki_manifest(vfile *f);
+
 /* ---- Members --------------------------------------------------------------
  * Of object obj in document d. A *len argument may be NULL. */
 

@@ -20,24 +20,7 @@
 #include "test_files.h"
 #include "test_vectors.h"
 
-/* ---- The test PKI -------------------------------------------------------- */
-
-static char *pki_file(const char *name, size_t *len) {
-  const char *dir = getenv("ZT_PKI");
-  char path[4096];
-  if (!dir || !*dir)
-    return NULL;
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  return test_read_file(path, len);
-}
-
-/* A file of $ZT_PKI the test needs: skips without the PKI. */
-static char *need_pki(const char *name, size_t *len) {
-  char *p = pki_file(name, len);
-  if (!p)
-    skip();
-  return p;
-}
+/* ---- The test PKI (tests/support: test_pki_*) ---------------------------- */
 
 /* Parses doc as one bundle of td or, with td NULL, as a map; returns the
  * status and the number of roots (the total for a map). */
@@ -68,27 +51,23 @@ static int load(const char *td, const char *doc, size_t len, uint32_t *roots,
 
 static void test_manifest_docs(void **state) {
   (void)state;
-  const char *path = getenv("ZT_PKI_CASES");
-  size_t n = 0;
-  char *text = path ? test_read_file(path, &n) : NULL;
-  if (!text)
+  vfile m;
+  if (!test_pki_manifest(&m))
     skip();
-  zt_json_doc d;
-  zt_json_limits lim = {1u << 22, 1u << 18, 32, 0};
-  assert_int_equal(zt_json_parse_alloc(&d, NULL, text, n, &lim, NULL), ZT_OK);
+  const zt_json_doc *d = &m.doc;
   zt_json_iter it;
   zt_json_val c;
   int runs = 0, bad = 0;
-  zt_json_iter_init(&it, &d, vec_member(&d, ZT_JSON_ROOT, "bundle_docs"));
+  zt_json_iter_init(&it, d, vec_member(d, ZT_JSON_ROOT, "bundle_docs"));
   while (zt_json_iter_next(&it, NULL, &c)) {
-    const char *name = vec_str(&d, c, "name", NULL);
-    const char *td = vec_opt_str(&d, c, "trust_domain", NULL);
+    const char *name = vec_str(d, c, "name", NULL);
+    const char *td = vec_opt_str(d, c, "trust_domain", NULL);
     bool map = false;
-    assert_int_equal(zt_json_bool(&d, vec_member(&d, c, "map"), &map), ZT_OK);
-    bool want_ok = strcmp(vec_str(&d, c, "expect", NULL), "ok") == 0;
-    uint64_t want_roots = vec_uint(&d, c, "roots");
+    assert_int_equal(zt_json_bool(d, vec_member(d, c, "map"), &map), ZT_OK);
+    bool want_ok = strcmp(vec_str(d, c, "expect", NULL), "ok") == 0;
+    uint64_t want_roots = vec_uint(d, c, "roots");
     size_t len = 0;
-    char *doc = pki_file(vec_str(&d, c, "file", NULL), &len);
+    char *doc = test_pki_read(vec_str(d, c, "file", NULL), &len);
     if (!doc)
       fail_msg("%s: missing file", name);
     uint32_t roots = 0;
@@ -104,8 +83,7 @@ static void test_manifest_docs(void **state) {
     runs++;
     free(doc);
   }
-  zt_json_doc_free(&d);
-  free(text);
+  vfile_close(&m);
   assert_true(runs > 0);
   assert_int_equal(bad, 0);
 }
@@ -375,7 +353,7 @@ static void test_map_limit(void **state) {
 /* The base64 of the first x5c of a PKI bundle JSON file, malloc'ed. */
 static char *first_x5c(const char *file) {
   size_t len = 0;
-  char *doc = need_pki(file, &len);
+  char *doc = test_pki_need(file, &len);
   const char *p = strstr(doc, "\"x5c\": [\"");
   assert_non_null(p);
   p += 9;
@@ -449,7 +427,7 @@ static void test_refused_roots(void **state) {
   };
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     size_t len = 0;
-    char *doc = need_pki(t[i].file, &len);
+    char *doc = test_pki_need(t[i].file, &len);
     uint32_t roots = 0;
     zt_bundle_err err;
     assert_int_equal(load("example.org", doc, len, &roots, &err), ZT_ESCHEMA);
@@ -462,7 +440,7 @@ static void test_refused_roots(void **state) {
 static void test_refcount(void **state) {
   (void)state;
   size_t len = 0;
-  char *doc = need_pki("bundle_a.json", &len);
+  char *doc = test_pki_need("bundle_a.json", &len);
   zt_bundle *b = NULL;
   zt_bundle_err err;
   assert_int_equal(zt_bundle_parse(NULL, "example.org", 11, doc, len, &b, &err),
@@ -489,7 +467,7 @@ static void test_out_of_memory(void **state) {
                                       "doc_map.json"};
   for (size_t f = 0; f < 3; f++) {
     size_t len = 0;
-    char *doc = need_pki(files[f], &len);
+    char *doc = test_pki_need(files[f], &len);
     bool map = f == 2;
     for (long k = 1;; k++) {
       test_alloc ta = {0};

@@ -1,7 +1,6 @@
 /* The verified-identity cache: exact keys, collisions, eviction while
  * held, limits, allocation failures, the leaf-first slot hash, and lookups
  * racing inserts (run under TSan and valgrind by the test script). */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +13,7 @@
 #include "alloc.h"
 #include "idcache.h"
 #include "test_alloc.h"
+#include "test_threads.h"
 
 #define LONG_CHAIN                                                             \
   "-----BEGIN CERTIFICATE-----\nMIIBleafAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"     \
@@ -237,48 +237,28 @@ static void test_leaf_hash(void **state) {
   zt_idc_free(c);
 }
 
-typedef struct worker {
-  zt_idcache *c;
-  int id;
-  unsigned hits;
-} worker;
-
-static void *hammer(void *arg) {
-  worker *w = arg;
+/* A step of test_hammer: chain k holds ID k, with flags k & 1. */
+static bool hammer_step(void *ctx, int k) {
+  zt_idcache *c = ctx;
   char chain[32], id[32];
-  for (int i = 0; i < 20000; i++) {
-    int k = (i * 7 + w->id) % 97;
-    snprintf(chain, sizeof chain, "chain-%d", k);
-    snprintf(id, sizeof id, "spiffe://td/w%d", k);
-    const zt_idc_entry *e = get(w->c, chain, strlen(chain), (uint32_t)k & 1);
-    if (e) {
-      /* What we hold is what we asked for, whatever else happens. */
-      assert_string_equal(e->id, id);
-      assert_int_equal(e->flags, (uint32_t)k & 1);
-      w->hits++;
-      zt_idc_release(w->c, e);
-    } else {
-      put(w->c, chain, strlen(chain), (uint32_t)k & 1, id);
-    }
+  snprintf(chain, sizeof chain, "chain-%d", k);
+  snprintf(id, sizeof id, "spiffe://td/w%d", k);
+  const zt_idc_entry *e = get(c, chain, strlen(chain), (uint32_t)k & 1);
+  if (!e) {
+    put(c, chain, strlen(chain), (uint32_t)k & 1, id);
+    return false;
   }
-  return NULL;
+  /* What we hold is what we asked for, whatever else happens. */
+  assert_string_equal(e->id, id);
+  assert_int_equal(e->flags, (uint32_t)k & 1);
+  zt_idc_release(c, e);
+  return true;
 }
 
 static void test_threads(void **state) {
   (void)state;
   zt_idcache *c = new_cache(32, 3);
-  pthread_t t[4];
-  worker w[4];
-  for (int i = 0; i < 4; i++) {
-    w[i] = (worker){c, i, 0};
-    assert_int_equal(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
-  }
-  unsigned hits = 0;
-  for (int i = 0; i < 4; i++) {
-    pthread_join(t[i], NULL);
-    hits += w[i].hits;
-  }
-  assert_true(hits > 0);
+  assert_true(test_hammer(c, hammer_step, 4, 20000) > 0);
   zt_idc_free(c);
 }
 

@@ -32,13 +32,11 @@ static int64_t fixed_clock(void *ctx) {
   return *(const int64_t *)ctx;
 }
 
+/* A file of the test PKI: these tests fail, not skip, without it. */
 static char *pki_file(const char *name, size_t *len) {
-  const char *dir = getenv("ZT_PKI");
-  char path[4096];
-  snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/pki", name);
-  char *text = test_read_file(path, len);
+  char *text = test_pki_read(name, len);
   if (!text)
-    fail_msg("cannot read %s (is the test PKI built?)", path);
+    fail_msg("cannot read %s in $ZT_PKI (is the test PKI built?)", name);
   return text;
 }
 

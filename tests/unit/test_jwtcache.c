@@ -1,6 +1,5 @@
 /* The verified-token cache: exact keys, eviction while held, and lookups
  * racing inserts (run under TSan by the test script). */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +12,7 @@
 #include "alloc.h"
 #include "jwtcache.h"
 #include "test_alloc.h"
+#include "test_threads.h"
 
 typedef struct claims {
   zt_json_doc doc;
@@ -114,50 +114,35 @@ static void test_alloc_failure(void **state) {
   assert_int_equal(ta.live, 0);
 }
 
-typedef struct worker {
+typedef struct shared {
   zt_jwtc *c;
   const claims *cl;
-  int id;
-  unsigned hits;
-} worker;
+} shared;
 
-static void *hammer(void *arg) {
-  worker *w = arg;
+/* A step of test_hammer: token k, rule 0. */
+static bool hammer_step(void *ctx, int k) {
+  const shared *sh = ctx;
   char tok[32];
-  for (int i = 0; i < 20000; i++) {
-    snprintf(tok, sizeof tok, "tok%d.p.s", (i * 7 + w->id) % 97);
-    const zt_jwtc_entry *e = get(w->c, tok, 0);
-    if (e) {
-      /* What we hold is what we asked for, whatever else happens. */
-      assert_int_equal(e->token_len, strlen(tok));
-      assert_memory_equal(e->token, tok, e->token_len);
-      w->hits++;
-      zt_jwtc_release(w->c, e);
-    } else {
-      put(w->c, tok, 0, w->cl);
-    }
+  snprintf(tok, sizeof tok, "tok%d.p.s", k);
+  const zt_jwtc_entry *e = get(sh->c, tok, 0);
+  if (!e) {
+    put(sh->c, tok, 0, sh->cl);
+    return false;
   }
-  return NULL;
+  /* What we hold is what we asked for, whatever else happens. */
+  assert_int_equal(e->token_len, strlen(tok));
+  assert_memory_equal(e->token, tok, e->token_len);
+  zt_jwtc_release(sh->c, e);
+  return true;
 }
 
 static void test_threads(void **state) {
   (void)state;
-  zt_jwtc *c = new_cache(32, 3);
   claims cl;
   parse(&cl, "{\"iss\":\"x\"}");
-  pthread_t t[4];
-  worker w[4];
-  for (int i = 0; i < 4; i++) {
-    w[i] = (worker){c, &cl, i, 0};
-    assert_int_equal(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
-  }
-  unsigned hits = 0;
-  for (int i = 0; i < 4; i++) {
-    pthread_join(t[i], NULL);
-    hits += w[i].hits;
-  }
-  assert_true(hits > 0);
-  zt_jwtc_free(c);
+  shared sh = {new_cache(32, 3), &cl};
+  assert_true(test_hammer(&sh, hammer_step, 4, 20000) > 0);
+  zt_jwtc_free(sh.c);
 }
 
 int main(void) {

@@ -30,50 +30,12 @@
 
 /* ---- The test PKI -------------------------------------------------------- */
 
-/* A file of $ZT_PKI, NUL-terminated, malloc'ed; NULL when absent. */
-static char *pki_file(const char *name, size_t *len) {
-  const char *dir = getenv("ZT_PKI");
-  char path[4096];
-  if (!dir || !*dir)
-    return NULL;
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  return test_read_file(path, len);
-}
-
-/* A file of $ZT_PKI the test needs: skips without the PKI. */
-static char *need_pki(const char *name, size_t *len) {
-  char *p = pki_file(name, len);
-  if (!p)
-    skip();
-  return p;
-}
-
-typedef struct manifest {
-  char *text;
-  zt_json_doc doc;
-} manifest;
-
-static bool manifest_open(manifest *m) {
-  const char *path = getenv("ZT_PKI_CASES");
-  size_t n = 0;
-  memset(m, 0, sizeof *m);
-  if (!path || !(m->text = test_read_file(path, &n)))
-    return false;
-  zt_json_limits lim = {1u << 22, 1u << 18, 32, 0};
-  zt_json_error err = {0, NULL};
-  if (zt_json_parse_alloc(&m->doc, NULL, m->text, n, &lim, &err) != ZT_OK)
-    fail_msg("%s: %s at %zu", path, err.reason, err.offset);
-  return true;
-}
-
-static void manifest_close(manifest *m) {
-  zt_json_doc_free(&m->doc);
-  free(m->text);
-}
+/* The manifest is a vfile (test_pki_manifest), the files are read by
+ * test_pki_read and test_pki_need (tests/support). */
 
 /* A bundle of the manifest in one form ("pem" or "json"; the other when
  * the bundle has none in that form). */
-static zt_bundle *load_bundle(const manifest *m, const char *name,
+static zt_bundle *load_bundle(const vfile *m, const char *name,
                               const char *form) {
   zt_json_val all = vec_member(&m->doc, ZT_JSON_ROOT, "bundles");
   zt_json_val b = vec_member(&m->doc, all, name);
@@ -82,7 +44,7 @@ static zt_bundle *load_bundle(const manifest *m, const char *name,
     file = vec_str(&m->doc, b, strcmp(form, "pem") ? "pem" : "json", NULL);
   size_t td_len = 0, len = 0;
   const char *td = vec_str(&m->doc, b, "trust_domain", &td_len);
-  char *doc = pki_file(file, &len);
+  char *doc = test_pki_read(file, &len);
   if (!doc)
     fail_msg("missing PKI file %s", file);
   zt_bundle *out = NULL;
@@ -125,7 +87,7 @@ static void trust_free(zt_trust *t) {
 }
 
 /* The trust set of a case's bundle list, in one form. */
-static zt_trust *case_trust(const manifest *m, zt_json_val names,
+static zt_trust *case_trust(const vfile *m, zt_json_val names,
                             const char *form) {
   zt_bundle *v[16];
   size_t n = 0;
@@ -163,7 +125,7 @@ static uint32_t verify(const zt_trust *t, const char *chain, size_t len,
 
 /* One case in one chain form against bundles of one form; false (and a
  * message) on a mismatch. */
-static bool run_case(const manifest *m, zt_json_val c, const char *form,
+static bool run_case(const vfile *m, zt_json_val c, const char *form,
                      const zt_trust *t) {
   const zt_json_doc *d = &m->doc;
   const char *name = vec_str(d, c, "name", NULL);
@@ -173,7 +135,7 @@ static bool run_case(const manifest *m, zt_json_val c, const char *form,
   char file[512];
   size_t len = 0;
   snprintf(file, sizeof file, "%s.%s", chain, form);
-  char *text = pki_file(file, &len);
+  char *text = test_pki_read(file, &len);
   if (!text)
     fail_msg("missing PKI file %s", file);
   bool strict = false, lenient = false;
@@ -200,8 +162,8 @@ static bool run_case(const manifest *m, zt_json_val c, const char *form,
 
 static void test_manifest_cases(void **state) {
   (void)state;
-  manifest m;
-  if (!manifest_open(&m))
+  vfile m;
+  if (!test_pki_manifest(&m))
     skip();
   zt_json_val cases = vec_member(&m.doc, ZT_JSON_ROOT, "cases"), c;
   static const char *const forms[2] = {"pem", "der"};
@@ -219,7 +181,7 @@ static void test_manifest_cases(void **state) {
     }
   }
   print_message("# %d manifest runs, %d mismatches\n", runs, bad);
-  manifest_close(&m);
+  vfile_close(&m);
   assert_true(runs > 0);
   assert_int_equal(bad, 0);
 }
@@ -479,12 +441,17 @@ static void test_unix_time(void **state) {
 /* ---- Certificates of the PKI, whole and patched -------------------------- */
 
 typedef struct fixture {
-  manifest m;
+  vfile m;
   zt_trust *t; /* bundles A and B from PEM */
+  char *chain; /* the file fixture_open named, or NULL */
+  size_t chain_len;
 } fixture;
 
-static void fixture_open(fixture *fx) {
-  if (!manifest_open(&fx->m))
+/* The trust set and, when chain_file is not NULL, that file of the PKI. */
+static void fixture_open(fixture *fx, const char *chain_file) {
+  fx->chain_len = 0;
+  fx->chain = chain_file ? test_pki_need(chain_file, &fx->chain_len) : NULL;
+  if (!test_pki_manifest(&fx->m))
     skip();
   zt_bundle *v[2] = {load_bundle(&fx->m, "A", "pem"),
                      load_bundle(&fx->m, "B", "pem")};
@@ -493,7 +460,8 @@ static void fixture_open(fixture *fx) {
 
 static void fixture_close(fixture *fx) {
   trust_free(fx->t);
-  manifest_close(&fx->m);
+  vfile_close(&fx->m);
+  free(fx->chain);
 }
 
 static uint32_t check_with(const zt_trust *t, const char *s, size_t n,
@@ -516,53 +484,54 @@ static void patch(char *p, size_t n, const char *what, const char *with,
 static void test_pem_wrapped(void **state) {
   (void)state;
   fixture fx;
-  fixture_open(&fx);
-  size_t n = 0;
-  char *pem = need_pki("valid_ec.pem", &n);
+  fixture_open(&fx, "valid_ec.pem");
+  size_t n = fx.chain_len;
   char *wrapped = malloc(n + 64);
   assert_non_null(wrapped);
-  int k = snprintf(wrapped, n + 64, "Bag Attributes\r\n%s\ntrailer\n", pem);
+  int k =
+      snprintf(wrapped, n + 64, "Bag Attributes\r\n%s\ntrailer\n", fx.chain);
   zt_svid out;
   assert_int_equal(check_with(fx.t, wrapped, (size_t)k, &out), ZT_SVID_OK);
   assert_string_equal(out.spiffe_id,
                       "spiffe://example.org/ns/default/sa/sleep");
   assert_int_equal(out.trust_domain_len, strlen("example.org"));
   free(wrapped);
-  free(pem);
   fixture_close(&fx);
 }
+
+/* Patches of valid_ec.der and the verdict on each. */
+static const struct {
+  const char *what, *with;
+  size_t k;
+  uint32_t expect;
+} der_patches[] = {
+    /* The SAN is read before anything is verified: a patched certificate
+     * still reaches the identity checks. */
+    {"/sleep", "/sl\xe9\x65p", 6, ZT_SVID_MALFORMED_SAN},
+    {"/sleep", "/sl\0ep", 6, ZT_SVID_BAD_SPIFFE_ID},
+    {"spiffe://", "spiffe:/x", 9, ZT_SVID_NOT_SPIFFE},
+    {"\x86\x28spiffe", "\xa6\x28spiffe", 8, ZT_SVID_MALFORMED_SAN},
+    /* A changed byte of the identity breaks the signature. */
+    {"/sleep", "/sleeq", 6, ZT_SVID_UNTRUSTED},
+};
 
 static void test_patched_der(void **state) {
   (void)state;
   fixture fx;
-  fixture_open(&fx);
-  size_t n = 0;
-  char *der = need_pki("valid_ec.der", &n);
-  char *p = malloc(n);
+  fixture_open(&fx, "valid_ec.der");
+  const char *der = fx.chain;
+  size_t n = fx.chain_len;
+  char *p = malloc(n); /* exact size: overreads are caught */
   assert_non_null(p);
   zt_svid out;
-  static const char id[] = "spiffe://example.org/ns/default/sa/sleep";
-  /* The SAN is read before anything is verified: a patched certificate
-   * still reaches the identity checks. */
-  memcpy(p, der, n);
-  patch(p, n, "/sleep",
-        "/sl\xe9"
-        "ep",
-        6);
-  assert_int_equal(check_with(fx.t, p, n, &out), ZT_SVID_MALFORMED_SAN);
-  memcpy(p, der, n);
-  patch(p, n, "/sleep", "/sl\0ep", 6);
-  assert_int_equal(check_with(fx.t, p, n, &out), ZT_SVID_BAD_SPIFFE_ID);
-  memcpy(p, der, n);
-  patch(p, n, "spiffe://", "spiffe:/x", 9);
-  assert_int_equal(check_with(fx.t, p, n, &out), ZT_SVID_NOT_SPIFFE);
-  memcpy(p, der, n);
-  patch(p, n, "\x86\x28spiffe", "\xa6\x28spiffe", 8);
-  assert_int_equal(check_with(fx.t, p, n, &out), ZT_SVID_MALFORMED_SAN);
-  /* A changed byte of the identity breaks the signature. */
-  memcpy(p, der, n);
-  patch(p, n, "/sleep", "/sleeq", 6);
-  assert_int_equal(check_with(fx.t, p, n, &out), ZT_SVID_UNTRUSTED);
+  for (size_t i = 0; i < sizeof der_patches / sizeof der_patches[0]; i++) {
+    memcpy(p, der, n);
+    patch(p, n, der_patches[i].what, der_patches[i].with, der_patches[i].k);
+    uint32_t e = check_with(fx.t, p, n, &out);
+    if (e != der_patches[i].expect)
+      fail_msg("patch %zu: %s, want %u", i, out.error_name,
+               der_patches[i].expect);
+  }
   /* Trailing bytes after a whole certificate. */
   char *longer = malloc(n + 1);
   assert_non_null(longer);
@@ -571,40 +540,39 @@ static void test_patched_der(void **state) {
   assert_int_equal(check_with(fx.t, longer, n + 1, &out), ZT_SVID_MALFORMED);
   assert_int_equal(check_with(fx.t, der, n - 1, &out), ZT_SVID_MALFORMED);
   assert_int_equal(check_with(fx.t, der, n, &out), ZT_SVID_OK);
-  assert_string_equal(out.spiffe_id, id);
+  assert_string_equal(out.spiffe_id,
+                      "spiffe://example.org/ns/default/sa/sleep");
   free(longer);
   free(p);
-  free(der);
   fixture_close(&fx);
 }
 
-/* Time comes from the caller: the window of the path decides. */
+/* Time comes from the caller: the window of the path decides, both of its
+ * ends included. */
 static void test_clock(void **state) {
   (void)state;
   fixture fx;
-  fixture_open(&fx);
-  size_t n = 0;
-  char *der = need_pki("valid_via_inter.der", &n);
+  fixture_open(&fx, "valid_via_inter.der");
   zt_svid out;
-  zt_svid_window win = {0, 0};
+  zt_svid_window win = {0, 0}, w2;
   zt_svid_opts o = opts(ZT_ROLE_CLIENT);
-  assert_int_equal(zt_svid_check(NULL, fx.t, der, n, &o, &out, &win),
-                   ZT_SVID_OK);
+  assert_int_equal(
+      zt_svid_check(NULL, fx.t, fx.chain, fx.chain_len, &o, &out, &win),
+      ZT_SVID_OK);
   assert_true(win.not_before < win.not_after);
-  zt_svid_window w2;
-  o.now = win.not_after;
-  assert_int_equal(zt_svid_check(NULL, fx.t, der, n, &o, &out, &w2),
-                   ZT_SVID_OK);
-  o.now = win.not_after + 1;
-  assert_int_equal(zt_svid_check(NULL, fx.t, der, n, &o, &out, &w2),
-                   ZT_SVID_EXPIRED);
-  o.now = win.not_before;
-  assert_int_equal(zt_svid_check(NULL, fx.t, der, n, &o, &out, &w2),
-                   ZT_SVID_OK);
-  o.now = win.not_before - 1;
-  assert_int_equal(zt_svid_check(NULL, fx.t, der, n, &o, &out, &w2),
-                   ZT_SVID_NOT_YET_VALID);
-  free(der);
+  const struct {
+    int64_t now;
+    uint32_t expect;
+  } at[] = {{win.not_after, ZT_SVID_OK},
+            {win.not_after + 1, ZT_SVID_EXPIRED},
+            {win.not_before, ZT_SVID_OK},
+            {win.not_before - 1, ZT_SVID_NOT_YET_VALID}};
+  for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    o.now = at[i].now;
+    assert_int_equal(
+        zt_svid_check(NULL, fx.t, fx.chain, fx.chain_len, &o, &out, &w2),
+        at[i].expect);
+  }
   fixture_close(&fx);
 }
 
@@ -613,11 +581,11 @@ static void test_clock(void **state) {
 static void test_out_of_memory(void **state) {
   (void)state;
   fixture fx;
-  fixture_open(&fx);
+  fixture_open(&fx, NULL);
   static const char *const files[] = {"valid_via_inter.pem", "valid_ec.der"};
   for (size_t f = 0; f < 2; f++) {
     size_t n = 0;
-    char *chain = need_pki(files[f], &n);
+    char *chain = test_pki_need(files[f], &n);
     zt_svid_opts o = opts(ZT_ROLE_CLIENT);
     zt_svid out;
     zt_svid_window win;
@@ -667,7 +635,7 @@ static void *worker(void *arg) {
 static void test_threads(void **state) {
   (void)state;
   fixture fx;
-  fixture_open(&fx);
+  fixture_open(&fx, NULL);
   static const struct {
     const char *file;
     uint32_t expect;
@@ -683,7 +651,7 @@ static void test_threads(void **state) {
   int rounds = scale && atoi(scale) > 1 ? 4 : 40;
   for (size_t i = 0; i < N; i++) {
     size_t len = 0;
-    text[i] = need_pki(chains[i].file, &len);
+    text[i] = test_pki_need(chains[i].file, &len);
     for (int k = 0; k < PER; k++)
       jobs[i * PER + k] =
           (job){fx.t, text[i], len, chains[i].expect, rounds, 0};
