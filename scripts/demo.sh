@@ -52,11 +52,11 @@ $zt check --mesh $ex/mesh.yaml -p $ra -p $ex/authz $now $ex/requests.json ||
   echo "(exit status $?: at least one request was denied)"
 
 pki=$ex/pki
-step ztauth svid verify --trust-bundle cluster.local=$pki/root.pem $pki/sleep.pem
+step ztauth svid verify --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $pki/sleep.pem
 echo "# Workload identity: sleep's X.509-SVID against the cluster.local trust bundle"
 $zt svid verify --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $pki/sleep.pem
 
-step ztauth svid verify --trust-bundle cluster.local=$pki/root.pem $pki/forged-productpage.pem
+step ztauth svid verify --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $pki/forged-productpage.pem
 echo "# A certificate claiming productpage's identity, signed by a root that is not in the bundle"
 $zt svid verify --trust-bundle cluster.local=$pki/root.pem --now 1800000000 $pki/forged-productpage.pem ||
   echo "(exit status $?: not a valid SVID)"
