@@ -990,7 +990,9 @@ ngx_http_ztauth_conn(ngx_http_request_t *r, ngx_http_ztauth_main_conf_t *zmcf)
 
     zc = ngx_http_ztauth_pool_find(c->pool);
     if (zc) {
-        return zc;
+        /* a peer whose certificate could not be read stays an error: it
+         * must never pass for a plaintext peer on the next request */
+        return zc->verified ? zc : NULL;
     }
 
     zc = ngx_http_ztauth_pool_attach(c->pool, sizeof(ngx_http_ztauth_conn_t));
@@ -1387,6 +1389,20 @@ ngx_http_ztauth_handler(ngx_http_request_t *r)
         req.peer_id.ptr = (const char *) zc->spiffe_id.data;
         req.peer_id.len = zc->spiffe_id.len;
     }
+
+#if (NGX_HTTP_SSL && defined SSL_CTRL_SET_TLSEXT_HOSTNAME)
+    if (r->connection->ssl) {
+        const char  *sni;
+
+        /* owned by the TLS session, which outlives the decision */
+        sni = SSL_get_servername(r->connection->ssl->connection,
+                                 TLSEXT_NAMETYPE_host_name);
+        if (sni) {
+            req.sni.ptr = sni;
+            req.sni.len = ngx_strlen(sni);
+        }
+    }
+#endif
 
     req.source_ip.ptr = (const char *) r->connection->addr_text.data;
     req.source_ip.len = r->connection->addr_text.len;
