@@ -909,32 +909,35 @@ ngx_http_ztauth_pool_attach(ngx_pool_t *pool, size_t size)
 
 #if (NGX_HTTP_SSL)
 
-/* The client's chain as DER certificates back to back, leaf first. */
+/*
+ * The client's chain as DER certificates back to back, leaf first, in a
+ * buffer of alloc(ctx, size). NGX_DECLINED: no client certificate.
+ */
 static ngx_int_t
-ngx_http_ztauth_peer_chain(ngx_connection_t *c, ngx_str_t *out)
+ngx_http_ztauth_der_chain(SSL *ssl, void *(*alloc)(void *ctx, size_t size),
+    void *ctx, u_char **out, size_t *out_len)
 {
     int               i, n, len;
-    X509             *leaf, *x;
+    X509             *leaf;
     u_char           *p;
     size_t            total;
+    ngx_int_t         rc;
     STACK_OF(X509)   *chain;
 
-    out->len = 0;
-    out->data = NULL;
-
-    leaf = SSL_get_peer_certificate(c->ssl->connection);
+    leaf = SSL_get_peer_certificate(ssl);
     if (leaf == NULL) {
         return NGX_DECLINED;
     }
 
+    rc = NGX_ERROR;
+
     /* on the server side the chain the client sent excludes the leaf */
-    chain = SSL_get_peer_cert_chain(c->ssl->connection);
+    chain = SSL_get_peer_cert_chain(ssl);
     n = chain ? sk_X509_num(chain) : 0;
 
     len = i2d_X509(leaf, NULL);
     if (len <= 0) {
-        X509_free(leaf);
-        return NGX_ERROR;
+        goto done;
     }
 
     total = len;
@@ -942,31 +945,161 @@ ngx_http_ztauth_peer_chain(ngx_connection_t *c, ngx_str_t *out)
     for (i = 0; i < n; i++) {
         len = i2d_X509(sk_X509_value(chain, i), NULL);
         if (len <= 0) {
-            X509_free(leaf);
-            return NGX_ERROR;
+            goto done;
         }
 
         total += len;
     }
 
-    out->data = ngx_pnalloc(c->pool, total);
-    if (out->data == NULL) {
-        X509_free(leaf);
-        return NGX_ERROR;
+    *out = alloc(ctx, total);
+    if (*out == NULL) {
+        goto done;
     }
 
-    p = out->data;
+    p = *out;
     (void) i2d_X509(leaf, &p);
-    X509_free(leaf);
 
     for (i = 0; i < n; i++) {
-        x = sk_X509_value(chain, i);
-        (void) i2d_X509(x, &p);
+        (void) i2d_X509(sk_X509_value(chain, i), &p);
     }
 
-    out->len = p - out->data;
+    *out_len = p - *out;
+    rc = NGX_OK;
+
+done:
+
+    X509_free(leaf);
+    return rc;
+}
+
+
+static void *
+ngx_http_ztauth_palloc(void *ctx, size_t size)
+{
+    return ngx_pnalloc(ctx, size);
+}
+
+
+static void *
+ngx_http_ztauth_malloc(void *ctx, size_t size)
+{
+    return ngx_alloc(size, ctx);
+}
+
+
+#if (OPENSSL_VERSION_NUMBER >= 0x10101000L && !defined LIBRESSL_VERSION_NUMBER)
+
+/*
+ * A resumed TLS session has the client's leaf but not the rest of the
+ * chain it sent, so a chain through an intermediate would no longer
+ * verify. The chain goes into the session's ticket data when the ticket
+ * is made (the ticket is encrypted and authenticated with the server's
+ * key, so the client cannot change it) and is verified again, against
+ * the bundles in force, when the session is resumed.
+ */
+static int
+ngx_http_ztauth_ticket_gen(SSL *ssl, void *arg)
+{
+    u_char     *der;
+    size_t      len;
+    ngx_int_t   rc;
+
+    if (SSL_session_reused(ssl)) {
+        /* the session (and its ticket data) came from a ticket */
+        return 1;
+    }
+
+    rc = ngx_http_ztauth_der_chain(ssl, ngx_http_ztauth_malloc,
+                                   ngx_cycle->log, &der, &len);
+    if (rc != NGX_OK) {
+        /* no client certificate, or no memory: a resumption will then
+         * lack the intermediates and be refused, never accepted */
+        return 1;
+    }
+
+    (void) SSL_SESSION_set1_ticket_appdata(SSL_get0_session(ssl), der, len);
+    ngx_free(der);
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_ztauth_set_ticket_cb(ngx_conf_t *cf)
+{
+    ngx_uint_t                  s;
+    ngx_http_ssl_srv_conf_t    *sscf;
+    ngx_http_core_srv_conf_t  **cscfp;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        sscf = cscfp[s]->ctx->srv_conf[ngx_http_ssl_module.ctx_index];
+
+        if (sscf == NULL || sscf->ssl.ctx == NULL) {
+            continue;
+        }
+
+        if (SSL_CTX_set_session_ticket_cb(sscf->ssl.ctx,
+                                          ngx_http_ztauth_ticket_gen, NULL,
+                                          NULL)
+            != 1)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "ztauth: SSL_CTX_set_session_ticket_cb() "
+                               "failed");
+            return NGX_ERROR;
+        }
+    }
 
     return NGX_OK;
+}
+
+#define NGX_HTTP_ZTAUTH_TICKET_DATA  1
+
+#endif
+
+
+/* The chain of a connection: the one the client sent, or on a resumed
+ * session the one kept in its ticket data. */
+static ngx_int_t
+ngx_http_ztauth_peer_chain(ngx_connection_t *c, ngx_str_t *out)
+{
+    ngx_int_t  rc;
+
+    out->len = 0;
+    out->data = NULL;
+
+#if (NGX_HTTP_ZTAUTH_TICKET_DATA)
+
+    if (SSL_session_reused(c->ssl->connection)) {
+        void    *data;
+        size_t   len;
+
+        if (SSL_SESSION_get0_ticket_appdata(
+                SSL_get0_session(c->ssl->connection), &data, &len) == 1
+            && len > 0)
+        {
+            out->data = ngx_pnalloc(c->pool, len);
+            if (out->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(out->data, data, len);
+            out->len = len;
+
+            return NGX_OK;
+        }
+    }
+
+#endif
+
+    rc = ngx_http_ztauth_der_chain(c->ssl->connection, ngx_http_ztauth_palloc,
+                                   c->pool, &out->data, &out->len);
+
+    return rc;
 }
 
 #endif
@@ -1595,6 +1728,18 @@ ngx_http_ztauth_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ztauth_handler;
+
+#if (NGX_HTTP_ZTAUTH_TICKET_DATA)
+    {
+        ngx_http_ztauth_main_conf_t  *zmcf;
+
+        zmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ztauth_module);
+
+        if (zmcf->used && ngx_http_ztauth_set_ticket_cb(cf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+#endif
 
     return NGX_OK;
 }
