@@ -153,7 +153,7 @@ http {
         ztauth off;
         access_log off;
         location / {
-            return 200 "backend uri=\$request_uri authorization=[\$http_authorization]\n";
+            return 200 "backend uri=\$request_uri authorization=[\$http_authorization] payload=[\$http_x_jwt_payload]\n";
         }
     }
 $2
@@ -387,6 +387,25 @@ spec:
     - source:
         remoteIpBlocks: ["203.0.113.0/24"]
 EOF
+# The walkthrough's key set as a file, for a jwksUri (ztauth_jwks).
+sed -n "s/^ *jwks: '\(.*\)'$/\1/p" "$ex/authn/request-authentication.yaml" >"$dir/jwks.json"
+cat >>"$dir/legacy/legacy.yaml" <<'EOF'
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata:
+  name: jwt-legacy
+  namespace: legacy
+spec:
+  selector:
+    matchLabels:
+      app: legacy
+  jwtRules:
+  - issuer: "testing@secure.istio.io"
+    jwksUri: "https://keys.example.test/jwks.json"
+    outputPayloadToHeader: x-jwt-payload
+    forwardOriginalToken: true
+EOF
 cat >"$dir/live/peer.yaml" <<'EOF'
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -402,7 +421,8 @@ policies="    ztauth_mesh $ex/mesh.yaml;
     ztauth_policy $dir/legacy;
     ztauth_policy $dir/live;
     ztauth_trust_bundle cluster.local $dir/pki/root.pem;
-    ztauth_trust_bundle other.org $dir/pki/other-root.pem;"
+    ztauth_trust_bundle other.org $dir/pki/other-root.pem;
+    ztauth_jwks https://keys.example.test/jwks.json $dir/jwks.json;"
 servers="$(server_block "namespace=default label=app=details port=9080" 127.0.0.1:28080 "127.0.0.1:28081 ssl")
 $(server_block "namespace=legacy label=app=legacy" 127.0.0.1:28082)
 $(server_block "namespace=live label=app=live" 127.0.0.1:28083)"
@@ -416,6 +436,7 @@ if start_nginx "$dir/mesh.conf"; then
   ok "nginx starts with every policy, two trust bundles and three workloads"
   # STRICT (the mesh-wide PeerAuthentication of the walkthrough).
   expect_closed "STRICT: a plaintext client is refused" "${auth[@]}" $D/details/0
+  check "STRICT: the refusal is logged (reason mtls_required)" log_has 'reason=mtls_required'
   expect_closed "STRICT: TLS without a client certificate is refused" "${auth[@]}" $T/details/0
   # shellcheck disable=SC2046 # cert prints options
   expect "mTLS: productpage with the token -> 200" 200 $(cert productpage) "${auth[@]}" $T/details/0
@@ -437,9 +458,11 @@ if start_nginx "$dir/mesh.conf"; then
   # shellcheck disable=SC2046
   expect_closed "mTLS: productpage's ID signed by a rogue root is refused" \
     $(cert forged) "${auth[@]}" $T/details/0
+  check "mTLS: the forgery is logged (reason svid_untrusted)" log_has 'reason=svid_untrusted'
   # shellcheck disable=SC2046
   expect_closed "mTLS: productpage's ID signed by other.org's root (cross trust domain) is refused" \
     $(cert cross-td) "${auth[@]}" $T/details/0
+  check "mTLS: the cross-domain forgery is logged (reason svid_untrusted)" log_has 'reason=svid_untrusted'
   # The keep-alive connection keeps its verified identity (cached per connection).
   # shellcheck disable=SC2046
   codes=$(curl -s --max-time 5 -o /dev/null -w '%{http_code} %{num_connects}\n' \
@@ -462,6 +485,12 @@ if start_nginx "$dir/mesh.conf"; then
     -H "X-Forwarded-For: 203.0.113.9" $L/public
   expect "remoteIpBlocks: X-Forwarded-For 198.51.100.9 -> 200" 200 \
     -H "X-Forwarded-For: 198.51.100.9" $L/public
+  # jwksUri served from a file; the payload header and the original token.
+  expect "jwksUri (ztauth_jwks): the sample token -> 200" 200 "${auth[@]}" $L/public
+  check "jwksUri: the request principal is logged" log_has 'rp=testing@secure.istio.io/testing@secure.istio.io '
+  check "outputPayloadToHeader: the upstream gets x-jwt-payload" has "$dir/b" 'payload=\[eyJ[A-Za-z0-9_-]+=*\]'
+  check "forwardOriginalToken: the upstream gets the token" has "$dir/b" 'authorization=\[Bearer eyJ'
+  expect "jwksUri: badtoken -> 401" 401 -H "Authorization: Bearer badtoken" $L/public
 else
   not_ok "nginx starts with every policy, two trust bundles and three workloads"
   diag "$dir/start.out" "$dir/error.log"
