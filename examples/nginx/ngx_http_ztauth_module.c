@@ -1024,9 +1024,39 @@ ngx_http_ztauth_ticket_gen(SSL *ssl, void *arg)
 }
 
 
+/*
+ * Sessions that nginx keeps in its shared cache (ssl_session_cache shared,
+ * resumed by session ID) are serialized by nginx's new-session callback
+ * during the handshake: wrap it so the chain is in the session first.
+ * nginx installs the same callback on every context.
+ */
+static int (*ngx_http_ztauth_new_session_next)(SSL *ssl, SSL_SESSION *sess);
+
+
+static int
+ngx_http_ztauth_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    u_char  *der;
+    size_t   len;
+
+    if (!SSL_session_reused(ssl)
+        && ngx_http_ztauth_der_chain(ssl, ngx_http_ztauth_malloc,
+                                     ngx_cycle->log, &der, &len)
+           == NGX_OK)
+    {
+        (void) SSL_SESSION_set1_ticket_appdata(sess, der, len);
+        ngx_free(der);
+    }
+
+    return ngx_http_ztauth_new_session_next(ssl, sess);
+}
+
+
 static ngx_int_t
 ngx_http_ztauth_set_ticket_cb(ngx_conf_t *cf)
 {
+    int (*cb)(SSL *ssl, SSL_SESSION *sess);
+
     ngx_uint_t                  s;
     ngx_http_ssl_srv_conf_t    *sscf;
     ngx_http_core_srv_conf_t  **cscfp;
@@ -1051,6 +1081,21 @@ ngx_http_ztauth_set_ticket_cb(ngx_conf_t *cf)
                                "ztauth: SSL_CTX_set_session_ticket_cb() "
                                "failed");
             return NGX_ERROR;
+        }
+
+        cb = SSL_CTX_sess_get_new_cb(sscf->ssl.ctx);
+
+        if (cb == NULL || cb == ngx_http_ztauth_new_session) {
+            continue;
+        }
+
+        if (ngx_http_ztauth_new_session_next == NULL) {
+            ngx_http_ztauth_new_session_next = cb;
+        }
+
+        if (cb == ngx_http_ztauth_new_session_next) {
+            SSL_CTX_sess_set_new_cb(sscf->ssl.ctx,
+                                    ngx_http_ztauth_new_session);
         }
     }
 
