@@ -11,8 +11,10 @@
 #   28080  details, plaintext   (workload default/app=details, port 9080)
 #   28081  details, TLS         (ssl_verify_client optional_no_ca)
 #   28082  legacy, plaintext    (workload legacy/app=legacy: PERMISSIVE,
-#                                a DENY on a path, ipBlocks, remoteIpBlocks)
+#                                a DENY on a path, ipBlocks, remoteIpBlocks,
+#                                a jwksUri served by ztauth_jwks)
 #   28083  live, plaintext      (workload live/app=live: reload under load)
+#   28084  (nginx -t only) ztauth under satisfy any, refused
 #   28090  the backend: echoes what the proxy sent it (ztauth off)
 # `return` runs in the rewrite phase, before the access phase, so every
 # protected location proxies to the backend.
