@@ -15,6 +15,7 @@
 #                                a jwksUri served by ztauth_jwks)
 #   28083  live, plaintext      (workload live/app=live: reload under load)
 #   28084  (nginx -t only) ztauth under satisfy any, refused
+#   28085  legacy, static files (internal redirects: index)
 #   28090  the backend: echoes what the proxy sent it (ztauth off)
 # `return` runs in the rewrite phase, before the access phase, so every
 # protected location proxies to the backend.
@@ -175,6 +176,8 @@ server_block() { # server_block WORKLOAD_ARGS LISTEN...
         ssl_certificate $dir/pki/server.pem;
         ssl_certificate_key $dir/pki/server.key;
         ssl_verify_client optional_no_ca;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:ztauth:1m;
         ztauth on;
         ztauth_workload $wl;
         ztauth_trusted_proxies 1;
@@ -270,7 +273,7 @@ fi
 auth=(-H "Authorization: $token")
 
 # Fixed ports: a second run at the same time would talk to the first.
-for port in 28080 28081 28082 28083 28084 28090; do
+for port in 28080 28081 28082 28083 28084 28085 28090; do
   if (: </dev/tcp/127.0.0.1/$port) 2>/dev/null; then
     echo "Bail out! 127.0.0.1:$port is in use (another run of this test?)"
     exit 1
@@ -343,7 +346,8 @@ fi
 
 # ---- 3. every policy, STRICT mTLS, identities, PERMISSIVE, ipBlocks -------------
 
-mkdir -p "$dir/mesh" "$dir/legacy" "$dir/live"
+mkdir -p "$dir/mesh" "$dir/legacy" "$dir/live" "$dir/www/files"
+echo "files index" >"$dir/www/files/index.html"
 cp "$ex"/authn/*.yaml "$ex"/authz/*.yaml "$dir/mesh/"
 cat >"$dir/legacy/legacy.yaml" <<'EOF'
 # The legacy namespace accepts plaintext while it migrates.
@@ -369,7 +373,7 @@ spec:
   rules:
   - to:
     - operation:
-        paths: ["/private", "/private/*"]
+        paths: ["/private", "/private/*", "/files/index.html"]
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -427,13 +431,42 @@ policies="    ztauth_mesh $ex/mesh.yaml;
     ztauth_jwks https://keys.example.test/jwks.json $dir/jwks.json;"
 servers="$(server_block "namespace=default label=app=details port=9080" 127.0.0.1:28080 "127.0.0.1:28081 ssl")
 $(server_block "namespace=legacy label=app=legacy" 127.0.0.1:28082)
-$(server_block "namespace=live label=app=live" 127.0.0.1:28083)"
+$(server_block "namespace=live label=app=live" 127.0.0.1:28083)
+    server {
+        listen 127.0.0.1:28085;
+        ztauth on;
+        ztauth_workload namespace=legacy label=app=legacy;
+        location /files/ { root $dir/www; }
+    }"
 write_conf "$dir/mesh.conf" "$policies
 $servers"
 
 T=https://127.0.0.1:28081
 L=http://127.0.0.1:28082
 cert() { echo --cert "$dir/pki/$1.pem" --key "$dir/pki/$1.key"; }
+# resume WHO PATH [S_CLIENT_OPTION...]: a TLS connection as WHO that saves its session, then a
+# second one that resumes it without a certificate and asks for PATH
+# (with the sample token); the second answer is left in $dir/resume.out,
+# which is emptied unless the session was reused.
+resume() {
+  local request who=$1 path=$2
+  shift 2
+  printf -v request 'GET %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nConnection: close\r\n\r\n' \
+    "$path" "$token"
+  rm -f "$dir/sess"
+  printf '%s' "${request/$path/\/details\/0}" | timeout 10 openssl s_client "$@" \
+    -connect 127.0.0.1:28081 -servername localhost -CAfile "$dir/pki/root.pem" \
+    -cert "$dir/pki/$who.pem" -key "$dir/pki/$who.key" -sess_out "$dir/sess" -ign_eof \
+    >"$dir/resume.first" 2>&1 || true
+  log_lines=$(log_count)
+  printf '%s' "$request" | timeout 10 openssl s_client "$@" -connect 127.0.0.1:28081 \
+    -servername localhost -CAfile "$dir/pki/root.pem" -sess_in "$dir/sess" -ign_eof \
+    >"$dir/resume.out" 2>&1 || true
+  if ! grep -q '^Reused, ' "$dir/resume.out"; then
+    echo "# (session not reused)"
+    : >"$dir/resume.out"
+  fi
+}
 if start_nginx "$dir/mesh.conf"; then
   ok "nginx starts with every policy, two trust bundles and three workloads"
   # STRICT (the mesh-wide PeerAuthentication of the walkthrough).
@@ -473,6 +506,21 @@ if start_nginx "$dir/mesh.conf"; then
     --cacert "$dir/pki/root.pem" $(cert productpage) "${auth[@]}" $T/details/1 | tr '\n' ' ') || true
   check "mTLS: two requests on one keep-alive connection -> 200 twice ($codes)" \
     test "$codes" = "200 1 200 0 "
+  # A resumed TLS session carries no certificate: the identity must come
+  # back with the session (openssl s_client: a ticket saved, then reused).
+  # TLS 1.3 and 1.2 tickets, then TLS 1.2 session IDs from nginx's shared
+  # cache (the server has both, as most do).
+  for how in "TLS1.3-ticket -tls1_3" "TLS1.2-ticket -tls1_2" "TLS1.2-session-id -tls1_2 -no_ticket"; do
+    for who in productpage sleep; do
+      # shellcheck disable=SC2086 # ${how#* } is a list of options
+      resume "$who" /admin/users ${how#* }
+      if [ "$who" = productpage ]; then want=200; else want=403; fi
+      check "mTLS resumed (${how%% *}): $who's session is reused, /admin/users -> $want" \
+        grep -q "HTTP/1.1 $want " "$dir/resume.out"
+      check "mTLS resumed (${how%% *}): $who's principal is logged" \
+        log_has "principal=cluster.local/ns/default/sa/[a-z-]*$who "
+    done
+  done
 
   # PERMISSIVE, a DENY on a path, ipBlocks, remoteIpBlocks.
   expect "PERMISSIVE: a plaintext client is accepted -> 200" 200 $L/public
@@ -487,6 +535,13 @@ if start_nginx "$dir/mesh.conf"; then
     -H "X-Forwarded-For: 203.0.113.9" $L/public
   expect "remoteIpBlocks: X-Forwarded-For 198.51.100.9 -> 200" 200 \
     -H "X-Forwarded-For: 198.51.100.9" $L/public
+  # index: an internal redirect from /files/ to /files/index.html, which
+  # the DENY names; the decision is the one made on the path the client sent.
+  F=http://127.0.0.1:28085
+  expect "internal redirect: /files/ (index to /files/index.html) is decided on /files/ -> 200" 200 $F/files/
+  check "internal redirect: the file is served" has "$dir/b" '^files index$'
+  check "internal redirect: one decision logged for /files/ (allow)" log_has '^28085 200 decision=allow .*uri=/files/$'
+  expect "internal redirect: /files/index.html asked directly -> 403" 403 $F/files/index.html
   # jwksUri served from a file; the payload header and the original token.
   expect "jwksUri (ztauth_jwks): the sample token -> 200" 200 "${auth[@]}" $L/public
   check "jwksUri: the request principal is logged" log_has 'rp=testing@secure.istio.io/testing@secure.istio.io '
