@@ -62,6 +62,13 @@ ex=$root/examples/bookinfo
 # shellcheck source=tests/nginx/pki.sh
 . "$root/tests/nginx/pki.sh"
 
+for port in $(seq 28180 28186); do
+  if (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+    echo "bench_nginx.sh: 127.0.0.1:$port is in use (another run?)" >&2
+    exit 2
+  fi
+done
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ztauth-bench.XXXXXX")
 pidfile=$dir/nginx.pid
 stop_nginx() {
