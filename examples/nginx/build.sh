@@ -31,4 +31,7 @@ make -f "$work/objs/Makefile" modules >"$work/make.log" 2>&1 || {
   tail -40 "$work/make.log" >&2
   exit 1
 }
-cp "$work/objs/ngx_http_ztauth_module.so" "$out"
+# A new file, renamed into place: an nginx running the old module keeps
+# its mapping intact.
+cp "$work/objs/ngx_http_ztauth_module.so" "$out.tmp"
+mv -f "$out.tmp" "$out"

@@ -107,6 +107,16 @@ ngx_http_ztauth_output(void *ctx, uint32_t op, const char *name,
         return;
     }
 
+    if (oc->ops == NULL) {
+        /* most requests have no output: allocate on the first one */
+        oc->ops = ngx_array_create(oc->r->pool, 4,
+                                   sizeof(ngx_http_ztauth_op_t));
+        if (oc->ops == NULL) {
+            oc->failed = 1;
+            return;
+        }
+    }
+
     o = ngx_array_push(oc->ops);
     if (o == NULL) {
         oc->failed = 1;
@@ -140,6 +150,10 @@ ngx_http_ztauth_mutate(ngx_http_request_t *r, ngx_array_t *ops)
     ngx_list_part_t       *part;
     ngx_table_elt_t       *h, *nh;
     ngx_http_ztauth_op_t  *o;
+
+    if (ops == NULL) {
+        return NGX_OK;
+    }
 
     o = ops->elts;
     changed = 0;
@@ -237,9 +251,9 @@ ngx_http_ztauth_reply(ngx_http_request_t *r, ngx_array_t *ops,
     ngx_http_ztauth_op_t      *o;
     ngx_http_complex_value_t   cv;
 
-    o = ops->elts;
+    o = ops ? ops->elts : NULL;
 
-    for (j = 0; j < ops->nelts; j++) {
+    for (j = 0; ops && j < ops->nelts; j++) {
         if (o[j].op != ZT_OUT_RESPONSE_HEADER) {
             continue;
         }
@@ -293,7 +307,6 @@ ngx_http_ztauth_handler(ngx_http_request_t *r)
     ngx_str_t                     authority;
     zt_request                    req;
     zt_decision                   d;
-    ngx_array_t                  *ops;
     ngx_table_elt_t              *host;
     ngx_http_ztauth_req_t        *rq;
     ngx_http_ztauth_conn_t       *zc;
@@ -332,11 +345,6 @@ ngx_http_ztauth_handler(ngx_http_request_t *r)
 
     zc = ngx_http_ztauth_conn(r, zmcf);
     if (zc == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ops = ngx_array_create(r->pool, 4, sizeof(ngx_http_ztauth_op_t));
-    if (ops == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -391,13 +399,21 @@ ngx_http_ztauth_handler(ngx_http_request_t *r)
     req.header_ctx = r;
 
     oc.r = r;
-    oc.ops = ops;
+    oc.ops = NULL;
     oc.rq = rq;
     oc.failed = 0;
     req.output = ngx_http_ztauth_output;
     req.output_ctx = &oc;
 
     rc = zt_decide(zmcf->snap, &req, &d);
+
+    if (rc != ZT_OK && d.decision == ZT_DECISION_ALLOW) {
+        /* the library denies on every error; never trust otherwise */
+        d.decision = ZT_DECISION_DENY;
+        d.reason = ZT_REASON_INTERNAL;
+        d.status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        d.message = "";
+    }
 
     rq->decided = 1;
     rq->decision = d.decision;
@@ -434,7 +450,7 @@ ngx_http_ztauth_handler(ngx_http_request_t *r)
     }
 
     if (d.decision == ZT_DECISION_ALLOW) {
-        if (ngx_http_ztauth_mutate(r, ops) != NGX_OK) {
+        if (ngx_http_ztauth_mutate(r, oc.ops) != NGX_OK) {
             rq->decision = ZT_DECISION_DENY;
             rq->reason = ZT_REASON_INTERNAL;
             rq->rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -463,5 +479,5 @@ ngx_http_ztauth_handler(ngx_http_request_t *r)
     /* a redirected request that comes back (error_page) gets the status */
     rq->rc = d.status;
 
-    return ngx_http_ztauth_reply(r, ops, &d);
+    return ngx_http_ztauth_reply(r, oc.ops, &d);
 }
