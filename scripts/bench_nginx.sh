@@ -87,6 +87,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+# Ctrl-C or kill: leave through the EXIT trap (nginx stopped, files removed).
+trap "exit 130" INT TERM HUP
 chmod 755 "$dir"
 mkdir -p "$dir/tmp" "$dir/www" "$dir/policies"
 printf 'ok\n' >"$dir/www/index.html"

@@ -59,6 +59,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+# meson sends SIGTERM on a timeout: leave through the EXIT trap.
+trap "exit 130" INT TERM HUP
 chmod 755 "$dir"
 
 n=0
