@@ -570,6 +570,7 @@ failed:
 static void
 ngx_http_ztauth_log_diag(ngx_conf_t *cf, const zt_diag *d)
 {
+    u_char      *p, where[sizeof(d->file) + 32];
     ngx_uint_t   level;
     const char  *sev;
 
@@ -586,14 +587,28 @@ ngx_http_ztauth_log_diag(ngx_conf_t *cf, const zt_diag *d)
         sev = "note";
     }
 
-    if (d->kind[0] && d->name[0]) {
-        ngx_conf_log_error(level, cf, 0, "ztauth: %s:%uD:%uD: %s: %s %s/%s: %s",
-                           d->file, d->line, d->column, sev, d->kind, d->ns,
-                           d->name, d->message);
+    /* "file:line:col: " as the library's CLI prints it; a position
+     * that is not known is left out rather than shown as 0:0 */
+    if (d->line) {
+        p = ngx_snprintf(where, sizeof(where) - 1, "%s:%uD:%uD: ",
+                         d->file, d->line, d->column);
+
+    } else if (d->file[0]) {
+        p = ngx_snprintf(where, sizeof(where) - 1, "%s: ", d->file);
 
     } else {
-        ngx_conf_log_error(level, cf, 0, "ztauth: %s:%uD:%uD: %s: %s",
-                           d->file, d->line, d->column, sev, d->message);
+        p = where;
+    }
+
+    *p = '\0';
+
+    if (d->kind[0] && d->name[0]) {
+        ngx_conf_log_error(level, cf, 0, "ztauth: %s%s: %s %s/%s: %s",
+                           where, sev, d->kind, d->ns, d->name, d->message);
+
+    } else {
+        ngx_conf_log_error(level, cf, 0, "ztauth: %s%s: %s",
+                           where, sev, d->message);
     }
 }
 
