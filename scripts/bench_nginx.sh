@@ -4,8 +4,10 @@
 # Requests/s of the distro nginx with ngx_http_ztauth_module against the
 # same nginx with `ztauth off`, measured with wrk on loopback (2 threads, 64
 # connections, keep-alive). Each row pairs a server with ztauth on and one
-# with ztauth off that differ in nothing else; runs alternate off/on and
-# the median of each is kept.
+# with ztauth off that differ in nothing else; runs alternate off/on, and
+# the ratio is the median of the pairs' ratios. On a shared or virtual
+# machine single runs spread by 10% and more: use the default (not
+# --quick) for figures, or RUNS=5 for more pairs.
 #
 #   authz only        plaintext; PERMISSIVE; three ALLOW rules and a DENY
 #   authz + JWT       Istio's sample token on every request (RS256; the
@@ -25,16 +27,17 @@
 #
 # Served content: a 3-byte static file (a `return` would skip the access
 # phase). worker_processes 1, access_log off, keepalive_requests 1000000.
-# Default: 10 s x 3 runs per server; --quick: 3 s x 1 run. Ports 28180-28189.
+# Default: 10 s x 3 runs per server; --quick: 3 s x 1 run; RUNS=N sets the
+# number of runs. Ports 28180-28186.
 # MODULE_SO defaults to build*/examples/nginx/ngx_http_ztauth_module.so.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=10
-runs=3
+runs=${RUNS:-3}
 if [ "${1:-}" = --quick ]; then
   duration=3
-  runs=1
+  runs=${RUNS:-1}
   shift
 fi
 module=${1:-}
@@ -284,23 +287,30 @@ median() {
 printf 'nginx %s, %s, wrk -t2 -c64 -d%ss, median of %s\n' \
   "$("$nginx" -v 2>&1 | sed 's|.*/||')" "$(basename "$module")" "$duration" "$runs"
 printf '%-16s %12s %12s %7s %11s\n' row "off req/s" "on req/s" ratio "us/request"
-# row NAME OFF_PORT ON_PORT [HEADER]
+# row NAME OFF_PORT ON_PORT [HEADER]: runs alternate off, on, off, on...;
+# the ratio is the median of each pair's on/off (a pair shares the
+# machine's conditions of the moment), the req/s columns the medians.
 row() {
-  local name=$1 off=$2 on=$3 a b
+  local name=$1 off=$2 on=$3 a b r
   shift 3
   : >"$dir/off"
   : >"$dir/on"
+  : >"$dir/ratio"
   # A short warm-up of both (connections, caches).
   duration=1 rps "$off" "$@" >/dev/null
   duration=1 rps "$on" "$@" >/dev/null
   for _ in $(seq "$runs"); do
-    rps "$off" "$@" >>"$dir/off"
-    rps "$on" "$@" >>"$dir/on"
+    a=$(rps "$off" "$@")
+    b=$(rps "$on" "$@")
+    echo "$a" >>"$dir/off"
+    echo "$b" >>"$dir/on"
+    awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$dir/ratio"
   done
   a=$(median <"$dir/off")
   b=$(median <"$dir/on")
-  awk -v n="$name" -v a="$a" -v b="$b" 'BEGIN {
-    printf "%-16s %12.0f %12.0f %6.3fx %+11.2f\n", n, a, b, b / a, 1e6 / b - 1e6 / a }'
+  r=$(median <"$dir/ratio")
+  awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" 'BEGIN {
+    printf "%-16s %12.0f %12.0f %6.3fx %+11.2f\n", n, a, b, r, 1e6 / b - 1e6 / a }'
 }
 row "authz only" 28180 28181
 row "authz + JWT" 28180 28182 "Authorization: $token"
