@@ -5,7 +5,8 @@ set -euo pipefail
 need=(gcc g++ make meson ninja-build pkgconf python3
       libyaml-dev libmbedtls-dev libjsmn-dev libsodium-dev)
 if [ "${1:-build}" = test ]; then
-  need+=(libcmocka-dev clang libclang-rt-14-dev valgrind openssl)
+  need+=(libcmocka-dev clang libclang-rt-14-dev valgrind openssl
+        nginx nginx-dev wrk curl)
 fi
 missing=()
 for p in "${need[@]}"; do

@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# scripts/bench_nginx.sh [--quick] [MODULE_SO]
+#
+# Requests/s of the distro nginx with ngx_http_ztauth_module against the
+# same nginx with `ztauth off`, measured with wrk on loopback (2 threads, 64
+# connections, keep-alive). Each row pairs a server with ztauth on and one
+# with ztauth off that differ in nothing else; runs alternate off/on, and
+# the ratio is the median of the pairs' ratios. On a shared or virtual
+# machine single runs spread by 10% and more: use the default (not
+# --quick) for figures, or RUNS=5 for more pairs.
+#
+#   authz only        plaintext; PERMISSIVE; three ALLOW rules and a DENY
+#   authz + JWT       Istio's sample token on every request (RS256; the
+#                     verified token comes from the token cache after the
+#                     first request); RequestAuthentication and require-jwt
+#   mTLS              a client certificate (productpage) on connections
+#                     that stay open; STRICT; ALLOW on the principal
+#
+# wrk cannot present a client certificate, so the mTLS row puts an nginx
+# proxy in front (same nginx, same worker): wrk -> plaintext :28185 ->
+# `proxy_pass https://` with `proxy_ssl_certificate` over a keep-alive
+# upstream pool -> the TLS server under test (:28183 on, :28184 off, both
+# `ssl_verify_client optional_no_ca`, so the handshakes are the same). The
+# front proxy's work is in both runs, so that row's ratio understates the
+# module's share; the per-request difference in microseconds (CPU time of
+# one worker) is printed for every row and is the fairer figure there.
+#
+# Served content: a 3-byte static file (a `return` would skip the access
+# phase). worker_processes 1, access_log off, keepalive_requests 1000000.
+# Default: 10 s x 3 runs per server; --quick: 3 s x 1 run; RUNS=N sets the
+# number of runs. Ports 28180-28186.
+# MODULE_SO defaults to build*/examples/nginx/ngx_http_ztauth_module.so.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+duration=10
+runs=${RUNS:-3}
+if [ "${1:-}" = --quick ]; then
+  duration=3
+  runs=${RUNS:-1}
+  shift
+fi
+module=${1:-}
+if [ -z "$module" ]; then
+  for f in "$root"/build*/examples/nginx/ngx_http_ztauth_module.so; do
+    if [ -f "$f" ] && { [ -z "$module" ] || [ "$f" -nt "$module" ]; }; then
+      module=$f
+    fi
+  done
+fi
+nginx=${NGINX:-/usr/sbin/nginx}
+for tool in wrk curl openssl "$nginx"; do
+  command -v "$tool" >/dev/null || {
+    echo "bench_nginx.sh: $tool not found (apt-get install wrk curl openssl nginx)" >&2
+    exit 2
+  }
+done
+if [ -z "$module" ] || [ ! -f "$module" ]; then
+  echo "bench_nginx.sh: no module (build with meson -Dnginx=enabled, or pass MODULE_SO)" >&2
+  exit 2
+fi
+module=$(cd "$(dirname "$module")" && pwd)/$(basename "$module")
+ex=$root/examples/bookinfo
+
+# shellcheck source=tests/nginx/pki.sh
+. "$root/tests/nginx/pki.sh"
+
+for port in $(seq 28180 28186); do
+  if (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+    echo "bench_nginx.sh: 127.0.0.1:$port is in use (another run?)" >&2
+    exit 2
+  fi
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ztauth-bench.XXXXXX")
+pidfile=$dir/nginx.pid
+stop_nginx() {
+  local pid
+  [ -s "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  kill -QUIT "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_nginx
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+# Ctrl-C or kill: leave through the EXIT trap (nginx stopped, files removed).
+trap "exit 130" INT TERM HUP
+chmod 755 "$dir"
+mkdir -p "$dir/tmp" "$dir/www" "$dir/policies"
+printf 'ok\n' >"$dir/www/index.html"
+nginx_pki "$dir/pki"
+
+cp "$ex/authn/request-authentication.yaml" "$ex/authz/require-jwt.yaml" "$dir/policies/"
+cat >"$dir/policies/bench.yaml" <<'EOF'
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: bench
+spec:
+  mtls:
+    mode: PERMISSIVE
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: allow-reads
+  namespace: bench
+spec:
+  selector:
+    matchLabels:
+      app: web
+  action: ALLOW
+  rules:
+  - to:
+    - operation:
+        methods: ["GET", "HEAD"]
+        paths: ["/", "/index.html", "/static/*"]
+  - from:
+    - source:
+        namespaces: ["frontend"]
+  - from:
+    - source:
+        ipBlocks: ["10.0.0.0/8"]
+    to:
+    - operation:
+        methods: ["POST"]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: deny-admin
+  namespace: bench
+spec:
+  selector:
+    matchLabels:
+      app: web
+  action: DENY
+  rules:
+  - to:
+    - operation:
+        paths: ["/admin", "/admin/*"]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: secure
+spec:
+  mtls:
+    mode: STRICT
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: allow-productpage
+  namespace: secure
+spec:
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        principals: ["cluster.local/ns/default/sa/bookinfo-productpage"]
+EOF
+
+user=
+if [ "$(id -u)" = 0 ]; then
+  user="user root;"
+fi
+# server PORT ON|OFF WORKLOAD [ssl]
+server() {
+  local ssl=
+  if [ "${4:-}" = ssl ]; then
+    ssl=" ssl"
+  fi
+  cat <<EOF
+    server {
+        listen 127.0.0.1:$1$ssl;
+        ssl_certificate $dir/pki/server.pem;
+        ssl_certificate_key $dir/pki/server.key;
+        ssl_verify_client optional_no_ca;
+        ztauth $2;
+        ztauth_workload $3;
+        location / { root $dir/www; }
+    }
+EOF
+}
+# front PORT UPSTREAM: plaintext in, mTLS as productpage out.
+front() {
+  cat <<EOF
+    upstream up$2 {
+        server 127.0.0.1:$2;
+        keepalive 64;
+    }
+    server {
+        listen 127.0.0.1:$1;
+        ztauth off;
+        location / {
+            proxy_pass https://up$2;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_ssl_certificate $dir/pki/productpage.pem;
+            proxy_ssl_certificate_key $dir/pki/productpage.key;
+            proxy_ssl_session_reuse on;
+        }
+    }
+EOF
+}
+cat >"$dir/nginx.conf" <<EOF
+$user
+load_module $module;
+worker_processes 1;
+pid $pidfile;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    default_type text/plain;
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    ztauth_mesh $ex/mesh.yaml;
+    ztauth_policy $dir/policies;
+    ztauth_trust_bundle cluster.local $dir/pki/root.pem;
+$(server 28180 off "namespace=bench label=app=web")
+$(server 28181 on "namespace=bench label=app=web")
+$(server 28182 on "namespace=default label=app=details port=9080")
+$(server 28183 on "namespace=secure label=app=api" ssl)
+$(server 28184 off "namespace=secure label=app=api" ssl)
+$(front 28185 28183)
+$(front 28186 28184)
+}
+EOF
+
+if ! "$nginx" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" 2>"$dir/start.err"; then
+  cat "$dir/start.err" >&2
+  exit 1
+fi
+sleep 0.3
+
+token=$(grep -o 'Bearer eyJ[A-Za-z0-9._-]*' "$ex/jwt-requests.json" | head -n 1)
+
+# Every server must answer 200 before it is measured (a denial is cheaper).
+for check in "28180" "28181" "28182 $token" "28185" "28186"; do
+  port=${check%% *}
+  hdr=()
+  if [ "$check" != "$port" ]; then
+    hdr=(-H "Authorization: ${check#* }")
+  fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${hdr[@]}" "http://127.0.0.1:$port/") || true
+  if [ "$code" != 200 ]; then
+    echo "bench_nginx.sh: 127.0.0.1:$port answers $code, not 200" >&2
+    tail -n 5 "$dir/error.log" >&2
+    exit 1
+  fi
+done
+
+# rps PORT [HEADER]: one wrk run; prints requests/s (fails on errors).
+rps() {
+  local out
+  if [ $# -gt 1 ]; then
+    out=$(wrk -t2 -c64 -d"${duration}s" -H "$2" "http://127.0.0.1:$1/")
+  else
+    out=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$1/")
+  fi
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "bench_nginx.sh: errors on :$1:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+}
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+printf 'nginx %s, %s, wrk -t2 -c64 -d%ss, median of %s\n' \
+  "$("$nginx" -v 2>&1 | sed 's|.*/||')" "$(basename "$module")" "$duration" "$runs"
+printf '%-16s %12s %12s %7s %11s\n' row "off req/s" "on req/s" ratio "us/request"
+# row NAME OFF_PORT ON_PORT [HEADER]: runs alternate off, on, off, on...;
+# the ratio is the median of each pair's on/off (a pair shares the
+# machine's conditions of the moment), the req/s columns the medians.
+row() {
+  local name=$1 off=$2 on=$3 a b r
+  shift 3
+  : >"$dir/off"
+  : >"$dir/on"
+  : >"$dir/ratio"
+  # A short warm-up of both (connections, caches).
+  duration=1 rps "$off" "$@" >/dev/null
+  duration=1 rps "$on" "$@" >/dev/null
+  for _ in $(seq "$runs"); do
+    a=$(rps "$off" "$@")
+    b=$(rps "$on" "$@")
+    echo "$a" >>"$dir/off"
+    echo "$b" >>"$dir/on"
+    awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$dir/ratio"
+  done
+  a=$(median <"$dir/off")
+  b=$(median <"$dir/on")
+  r=$(median <"$dir/ratio")
+  awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" 'BEGIN {
+    printf "%-16s %12.0f %12.0f %6.3fx %+11.2f\n", n, a, b, r, 1e6 / b - 1e6 / a }'
+}
+row "authz only" 28180 28181
+row "authz + JWT" 28180 28182 "Authorization: $token"
+row "mTLS (proxied)" 28186 28185
+echo "goal: ratio >= 0.95x; us/request: extra time per request with ztauth on (one worker)"
