@@ -13,6 +13,7 @@
 #include "b64url.h"
 #include "crypto.h"
 #include "json.h"
+#include "syntax.h"
 #include "test_alloc.h"
 #include "test_files.h"
 #include "test_vectors.h"
@@ -21,23 +22,13 @@
 
 /* ---- Helpers ------------------------------------------------------------- */
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Bytes of a hex text, malloc'ed (never NULL, even for ""). */
 static uint8_t *unhex(const char *s, size_t n, size_t *len) {
   assert_int_equal(n % 2, 0);
   uint8_t *p = malloc(n / 2 + 1);
   assert_non_null(p);
   for (size_t i = 0; i < n; i += 2) {
-    int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+    int hi = zt_syn_hex_digit(s[i]), lo = zt_syn_hex_digit(s[i + 1]);
     assert_true(hi >= 0 && lo >= 0);
     p[i / 2] = (uint8_t)(hi << 4 | lo);
   }
