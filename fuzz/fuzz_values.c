@@ -92,8 +92,12 @@ typedef struct span {
 
 /* A token is never empty and lies inside the value it came from (or, for
  * a decoded parameter, inside the decoding buffer). */
-static bool token_inside(void *ctx, zt_str t) {
+static bool token_inside(void *ctx, zt_str t, bool tentative) {
   const span *sp = ctx;
+  /* A tentative token starts and ends with token characters. */
+  if (tentative && (!t.len || zt_token_run(t.ptr, 1) != 1 ||
+                    zt_token_run(t.ptr + t.len - 1, 1) != 1))
+    abort();
   bool in_value = t.ptr >= sp->lo && t.ptr + t.len <= sp->hi;
   bool in_buf =
       t.ptr >= sp->buf && t.ptr + t.len <= sp->buf + ZT_EXTRACT_PARAM_MAX;

@@ -126,7 +126,8 @@ static bool match_req_principal(ectx *e, const zt_check *k) {
   if (!zt_reqattr_claims(ra) || !ra->has_iss || !ra->has_sub)
     return false;
   bool split = e->cfg->options[ZT_OPT_REQUEST_PRINCIPAL_SPLIT] != 0;
-  zt_segs v = {.n = 0, .total = 0};
+  zt_segs v;
+  zt_segs_init(&v);
   zt_segs_add(&v, ra->iss.ptr, ra->iss.len);
   zt_segs_add(&v, "/", 1);
   zt_segs_add(&v, ra->sub.ptr ? ra->sub.ptr : "", ra->sub.len);

@@ -48,10 +48,21 @@ static size_t find(zt_str v, zt_str p, bool icase) {
   return SIZE_MAX;
 }
 
+size_t zt_token_run(const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n && token_char(s[i]))
+    i++;
+  return i;
+}
+
 /* The token in one header value, or false when the prefix is not there:
  * after the prefix, the first run of base64url characters and dots
- * (istio-semantics.md §9.2), so "Bearer a.b.c, extra" yields "a.b.c". */
-static bool from_value(const zt_tokloc *loc, zt_str v, zt_str *tok) {
+ * (istio-semantics.md §9.2), so "Bearer a.b.c, extra" yields "a.b.c".
+ * When the value ends with a token character the run may well reach the
+ * end: the rest of the value is given as tentative, unscanned. */
+static bool from_value(const zt_tokloc *loc, zt_str v, zt_str *tok,
+                       bool *tentative) {
+  *tentative = false;
   if (!loc->prefix.len) {
     *tok = v;
     return v.len > 0;
@@ -62,20 +73,23 @@ static bool from_value(const zt_tokloc *loc, zt_str v, zt_str *tok) {
   size_t i = at + loc->prefix.len;
   while (i < v.len && !token_char(v.ptr[i]))
     i++;
-  size_t e = i;
-  while (e < v.len && token_char(v.ptr[e]))
-    e++;
-  *tok = (zt_str){v.ptr + i, e - i};
-  return tok->len > 0;
+  *tok = (zt_str){v.ptr + i, v.len - i};
+  if (!tok->len)
+    return false;
+  *tentative = token_char(v.ptr[v.len - 1]);
+  if (!*tentative)
+    tok->len = zt_token_run(tok->ptr, tok->len);
+  return true;
 }
 
 static int from_headers(const zt_tokloc *loc, const zt_request *req,
                         zt_token_fn fn, void *ctx) {
   for (size_t i = 0; req->header && i < ZT_EXTRACT_VALUES_MAX; i++) {
     zt_str v = {NULL, 0}, tok;
+    bool tentative;
     if (req->header(req->header_ctx, loc->name.ptr, loc->name.len, i, &v) != 1)
       break;
-    if (from_value(loc, v, &tok) && !fn(ctx, tok))
+    if (from_value(loc, v, &tok, &tentative) && !fn(ctx, tok, tentative))
       break;
   }
   return ZT_OK;
@@ -130,7 +144,7 @@ static int from_param(const zt_tokloc *loc, const zt_request *req,
       if (!pct_decode(v, (size_t)(e - v), buf, ZT_EXTRACT_PARAM_MAX, &n))
         return ZT_ELIMIT;
       if (n)
-        fn(ctx, (zt_str){buf, n});
+        fn(ctx, (zt_str){buf, n}, false);
       return ZT_OK;
     }
     s = e + 1;
@@ -174,7 +188,7 @@ static int from_cookie(const zt_tokloc *loc, const zt_request *req,
       break;
     if (h.ptr && cookie_in(h, loc->name, &v)) {
       if (v.len)
-        fn(ctx, v);
+        fn(ctx, v, false);
       break;
     }
   }

@@ -35,16 +35,25 @@ typedef struct zt_tokloc {
  * parameters, then cookies, each by name. */
 int zt_tokloc_cmp(const zt_tokloc *a, const zt_tokloc *b);
 
-/* Called with each token found; return false to stop. */
-typedef bool (*zt_token_fn)(void *ctx, zt_str token);
+/*
+ * Called with each token found; return false to stop. A tentative token is
+ * the rest of a header value after its prefix, first and last bytes token
+ * characters, not scanned in between: the token proper is its first
+ * zt_token_run() bytes. A token verified before (and cached) is a whole
+ * run, so a cache hit on the tentative text settles it without the scan.
+ */
+typedef bool (*zt_token_fn)(void *ctx, zt_str token, bool tentative);
+
+/* The length of the run of base64url characters and dots s starts with. */
+size_t zt_token_run(const char *s, size_t n);
 
 /*
  * Calls fn with each token loc holds in req, in order: one per header value
  * holding the prefix (after it, the first run of base64url characters and
- * dots; each value of a repeated header on its own), the first occurrence of a
- * query parameter (percent-decoded into buf, which holds ZT_EXTRACT_PARAM_MAX
- * bytes), or the first cookie of that name (quotes removed). Returns ZT_OK,
- * or ZT_ELIMIT when a parameter is too long to decode.
+ * dots, perhaps tentative; each value of a repeated header on its own), the
+ * first occurrence of a query parameter (percent-decoded into buf, which holds
+ * ZT_EXTRACT_PARAM_MAX bytes), or the first cookie of that name (quotes
+ * removed). Returns ZT_OK, or ZT_ELIMIT when a parameter is too long to decode.
  */
 int zt_extract(const zt_tokloc *loc, const zt_request *req, zt_token_fn fn,
                void *ctx, char *buf);

@@ -61,7 +61,8 @@ static bool remote_from_xff(zt_reqattr *ra, zt_ip *out) {
   const zt_request *r = ra->req;
   if (ra->xff_hops == 0 || !r->header)
     return false;
-  zt_segs xff = {.n = 0, .total = 0};
+  zt_segs xff;
+  zt_segs_init(&xff);
   if (!zt_reqattr_header(ra, "x-forwarded-for", 15, &xff))
     return false;
   if (xff.n == 1)
@@ -177,8 +178,7 @@ static bool pseudo(zt_str v, zt_segs *out) {
 bool zt_reqattr_header(zt_reqattr *ra, const char *name, size_t len,
                        zt_segs *out) {
   const zt_request *r = ra->req;
-  out->n = 0;
-  out->total = 0;
+  zt_segs_init(out);
   if (len > 0 && name[0] == ':') {
     if (len == 7 && memcmp(name, ":method", 7) == 0)
       return pseudo(r->method, out);

@@ -100,7 +100,7 @@ typedef struct got {
   int err;
 } got;
 
-static bool on_token(void *ctx, zt_str token) {
+static bool on_token(void *ctx, zt_str token, bool tentative) {
   got *g = ctx;
   zt_authn *an = g->an;
   if (an->n_tok == ZT_AUTHN_MAX_TOKENS) {
@@ -111,6 +111,7 @@ static bool on_token(void *ctx, zt_str token) {
   memset(t, 0, sizeof(*t));
   t->loc = g->loc;
   t->text = token;
+  t->tentative = tentative;
   if (an->locs[g->loc].kind == ZT_LOC_PARAM) {
     /* The decoded parameter lives in a buffer the next one overwrites. */
     char *copy = zt_alloc(&an->ra->cfg->mem, token.len ? token.len : 1);
@@ -182,13 +183,32 @@ static bool cached(zt_authn *an, zt_authn_token *t, const zt_ra_rule *r,
     zt_jwtc_release(c, e);
     return false;
   }
+  /* Every cached text is a whole run (remember): a tentative text equal
+   * to one is that run, the token. */
   t->cached = e;
   t->rule = r;
+  t->tentative = false;
   return true;
 }
 
+/* The cache's answer for t under its rules; *h gets t's slot hash. */
+static bool lookup(zt_authn *an, zt_authn_token *t, uint64_t now, uint64_t skew,
+                   uint64_t *h) {
+  uint64_t mask = an->loc_rules[t->loc];
+  *h = zt_jwtc_hash(an->ra->cache, t->text.ptr, t->text.len);
+  for (uint32_t i = 0; i < an->n_rules; i++)
+    if ((mask >> i & 1) && cached(an, t, an->rules[i], *h, now, skew))
+      return true;
+  return false;
+}
+
+/* Caches a verified token. Only whole runs of token characters go in,
+ * which a JWT's base64url segments and dots always are: lookup() relies on
+ * it to settle tentative texts. */
 static void remember(zt_authn *an, zt_authn_token *t, uint64_t h) {
   const zt_jwt *j = t->jwt;
+  if (zt_token_run(t->text.ptr, t->text.len) != t->text.len)
+    return;
   zt_jwtc_item it = {t->text.ptr,
                      t->text.len,
                      t->rule->id,
@@ -210,11 +230,15 @@ static int32_t parse(zt_authn *an, zt_authn_token *t) {
 /* Verifies one token against the rules listening where it was found. */
 static int32_t verify_token(zt_authn *an, zt_authn_token *t, uint64_t now,
                             uint64_t skew) {
-  uint64_t mask = an->loc_rules[t->loc];
-  uint64_t h = zt_jwtc_hash(an->ra->cache, t->text.ptr, t->text.len);
-  for (uint32_t i = 0; i < an->n_rules; i++)
-    if ((mask >> i & 1) && cached(an, t, an->rules[i], h, now, skew))
+  uint64_t mask = an->loc_rules[t->loc], h;
+  if (lookup(an, t, now, skew, &h))
+    return ZT_JWT_OK;
+  if (t->tentative) {
+    t->text.len = zt_token_run(t->text.ptr, t->text.len);
+    t->tentative = false;
+    if (lookup(an, t, now, skew, &h))
       return ZT_JWT_OK;
+  }
   int32_t st = parse(an, t);
   if (st != ZT_JWT_OK)
     return st;
@@ -417,7 +441,7 @@ static int collect(zt_authn *an, zt_attach *at) {
 
 int zt_authn_run(zt_authn *an, const zt_reqauthn *ra, const zt_request *req,
                  zt_attach *at) {
-  memset(an, 0, offsetof(zt_authn, param_buf));
+  memset(an, 0, offsetof(zt_authn, rules));
   an->ra = ra;
   an->req = req;
   an->status = ZT_JWT_OK;

@@ -118,19 +118,15 @@ typedef struct zt_authn_token {
   zt_jwt *jwt;                 /* parsed here (heap), or NULL */
   const zt_jwtc_entry *cached; /* or taken from the cache */
   bool param_copy;             /* text lives in a heap copy */
+  bool tentative;              /* text may run past the token (jwt_extract.h) */
 } zt_authn_token;
 
 /* The state of one request's authentication (on the decider's stack). */
 typedef struct zt_authn {
+  /* Zeroed for each request: */
   const zt_reqauthn *ra;
   const zt_request *req;
-  const zt_ra_rule *rules[ZT_AUTHN_MAX_RULES]; /* applying, issuer order */
-  uint32_t n_rules;
-  zt_tokloc locs[ZT_AUTHN_MAX_LOCS];
-  uint64_t loc_rules[ZT_AUTHN_MAX_LOCS]; /* bit i: rules[i] listens */
-  uint32_t n_locs;
-  zt_authn_token tok[ZT_AUTHN_MAX_TOKENS];
-  uint32_t n_tok;
+  uint32_t n_rules, n_locs, n_tok;
   bool overflow;  /* more tokens than ZT_AUTHN_MAX_TOKENS */
   int err;        /* ZT_E* when the request could not be handled */
   int32_t status; /* ZT_JWT_OK or the failing token's status */
@@ -139,6 +135,12 @@ typedef struct zt_authn {
   zt_str iss, sub;
   bool has_iss, has_sub;
   const zt_ra_rule *claims_rule;
+  /* Written before they are read, as far as the counts above say (a few
+   * KiB that zeroing would cost on every request): */
+  const zt_ra_rule *rules[ZT_AUTHN_MAX_RULES]; /* applying, issuer order */
+  zt_tokloc locs[ZT_AUTHN_MAX_LOCS];
+  uint64_t loc_rules[ZT_AUTHN_MAX_LOCS]; /* bit i: rules[i] listens */
+  zt_authn_token tok[ZT_AUTHN_MAX_TOKENS];
   char param_buf[ZT_EXTRACT_PARAM_MAX];
 } zt_authn;
 

@@ -37,6 +37,13 @@ typedef struct zt_segs {
   size_t total; /* sum of the parts' lengths */
 } zt_segs;
 
+/* Empties v; the parts are not touched (an initializer would zero 1 KiB
+ * on the per-request path). */
+static inline void zt_segs_init(zt_segs *v) {
+  v->n = 0;
+  v->total = 0;
+}
+
 /* Appends a piece; false when ZT_SEGS_MAX pieces are already there. */
 bool zt_segs_add(zt_segs *v, const char *s, size_t n);
 bool zt_strm_match_segs(const zt_strm *m, const zt_segs *v);

@@ -55,7 +55,9 @@ typedef struct {
   ngx_int_t rc; /* what the handler returned */
   uint32_t decision;
   uint32_t reason;
-  ngx_str_t policy;
+  zt_policy_ref policy_ref; /* its strings live in the snapshot, which
+                               outlives the cycle's requests */
+  ngx_str_t policy;         /* policy_ref as text, made when first read */
   ngx_str_t principal;
   ngx_str_t request_principal;
 } ngx_http_ztauth_req_t;

@@ -31,6 +31,20 @@ static int ngx_http_ztauth_header(void *ctx, const char *name, size_t name_len,
   ngx_list_part_t *part;
   ngx_table_elt_t *h;
 
+  if (name_len == sizeof("authorization") - 1 &&
+      ngx_strncmp(name, "authorization", name_len) == 0) {
+    /* nginx refuses a request with two (400), and keeps the one; the
+     * pointer is cleared when a mutation removes it */
+    h = r->headers_in.authorization;
+    if (h == NULL || index > 0) {
+      return 0;
+    }
+
+    value->ptr = (const char *)h->value.data;
+    value->len = h->value.len;
+    return 1;
+  }
+
   part = &r->headers_in.headers.part;
   h = part->elts;
 
@@ -276,7 +290,6 @@ static ngx_int_t ngx_http_ztauth_reply(ngx_http_request_t *r, ngx_array_t *ops,
 
 ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
   int rc;
-  size_t n;
   ngx_str_t authority;
   zt_request req;
   zt_decision d;
@@ -397,14 +410,7 @@ ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
     rq->principal.len = zc->spiffe_id.len - 9;
   }
 
-  n = zt_policy_ref_format(&d.policy, NULL, 0);
-  if (n) {
-    rq->policy.data = ngx_pnalloc(r->pool, n + 1);
-    if (rq->policy.data) {
-      (void)zt_policy_ref_format(&d.policy, (char *)rq->policy.data, n + 1);
-      rq->policy.len = n;
-    }
-  }
+  rq->policy_ref = d.policy;
 
   if (rc != ZT_OK) {
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -727,6 +727,28 @@ static char *ngx_http_ztauth_init_main_conf(ngx_conf_t *cf, void *conf) {
 
 /* ---- variables -------------------------------------------------------- */
 
+/* "ns/name" of the deciding policy: only logs read it, so it is written
+ * when one does. */
+static void ngx_http_ztauth_policy_text(ngx_pool_t *pool,
+                                        ngx_http_ztauth_req_t *rq) {
+  size_t n;
+  u_char *p;
+
+  n = zt_policy_ref_format(&rq->policy_ref, NULL, 0);
+  if (n == 0) {
+    return;
+  }
+
+  p = ngx_pnalloc(pool, n + 1);
+  if (p == NULL) {
+    return;
+  }
+
+  (void)zt_policy_ref_format(&rq->policy_ref, (char *)p, n + 1);
+  rq->policy.data = p;
+  rq->policy.len = n;
+}
+
 static ngx_int_t ngx_http_ztauth_variable(ngx_http_request_t *r,
                                           ngx_http_variable_value_t *v,
                                           uintptr_t data) {
@@ -757,6 +779,9 @@ static ngx_int_t ngx_http_ztauth_variable(ngx_http_request_t *r,
     break;
 
   case NGX_HTTP_ZTAUTH_VAR_POLICY:
+    if (rq->policy.data == NULL && rq->policy_ref.ns != NULL) {
+      ngx_http_ztauth_policy_text(r->main->pool, rq);
+    }
     str = rq->policy;
     break;
 

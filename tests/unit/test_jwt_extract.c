@@ -138,8 +138,10 @@ static void add_provider(run *r, zt_json_val p) {
   }
 }
 
-static bool on_token(void *ctx, zt_str t) {
+static bool on_token(void *ctx, zt_str t, bool tentative) {
   run *r = ctx;
+  if (tentative)
+    t.len = zt_token_run(t.ptr, t.len);
   assert_true(r->n_tok < MAXT && t.len < sizeof(r->store[0]));
   memcpy(r->store[r->n_tok], t.ptr, t.len);
   r->tok[r->n_tok] = (zt_str){r->store[r->n_tok], t.len};
@@ -300,13 +302,19 @@ static void test_envoy_cases(void **state) {
   free(text);
 }
 
-static bool first_only(void *ctx, zt_str t) {
-  *(zt_str *)ctx = t;
+typedef struct first {
+  zt_str text; /* as extracted */
+  bool tentative;
+} first;
+
+static bool first_only(void *ctx, zt_str t, bool tentative) {
+  *(first *)ctx = (first){t, tentative};
   return false;
 }
 
-static zt_str one(const zt_tokloc *l, const char *hname, const char *hval,
-                  const char *path) {
+/* The first token of loc as given, unsettled. */
+static first given(const zt_tokloc *l, const char *hname, const char *hval,
+                   const char *path) {
   zt_kv kv[1] = {
       {{hname, hname ? strlen(hname) : 0}, {hval, hval ? strlen(hval) : 0}}};
   zt_headers h = {kv, hname ? 1 : 0};
@@ -316,9 +324,18 @@ static zt_str one(const zt_tokloc *l, const char *hname, const char *hval,
   req.header_ctx = &h;
   req.path = (zt_str){path, path ? strlen(path) : 0};
   static char buf[ZT_EXTRACT_PARAM_MAX];
-  zt_str t = {NULL, 0};
-  assert_int_equal(zt_extract(l, &req, first_only, &t, buf), ZT_OK);
-  return t;
+  first f = {{NULL, 0}, false};
+  assert_int_equal(zt_extract(l, &req, first_only, &f, buf), ZT_OK);
+  return f;
+}
+
+/* The first token of loc, settled. */
+static zt_str one(const zt_tokloc *l, const char *hname, const char *hval,
+                  const char *path) {
+  first f = given(l, hname, hval, path);
+  if (f.tentative)
+    f.text.len = zt_token_run(f.text.ptr, f.text.len);
+  return f.text;
 }
 
 static void test_details(void **state) {
@@ -349,7 +366,7 @@ static void test_details(void **state) {
   memset(&req, 0, sizeof req);
   req.path = (zt_str){longpath, 6 + ZT_EXTRACT_PARAM_MAX + 1};
   static char buf[ZT_EXTRACT_PARAM_MAX];
-  zt_str sink;
+  first sink;
   assert_int_equal(zt_extract(&param, &req, first_only, &sink, buf), ZT_ELIMIT);
   /* Cookies: quoted values unquoted, names exact. */
   t = one(&cookie, "cookie", "cc=1; c=\"v.w\"; d=2", NULL);
@@ -362,10 +379,51 @@ static void test_details(void **state) {
   assert_true(zt_tokloc_cmp(&bearer, &exact) < 0);
 }
 
+/* A header token that may reach the end of the value is given unscanned;
+ * settling it gives the token Envoy extracts. */
+static void test_tentative(void **state) {
+  (void)state;
+  zt_tokloc bearer = {
+      ZT_LOC_HEADER, true, {"authorization", 13}, {"Bearer ", 7}};
+  zt_tokloc whole = {ZT_LOC_HEADER, false, {"x-token", 7}, {NULL, 0}};
+  zt_tokloc param = {ZT_LOC_PARAM, false, {"tok", 3}, {NULL, 0}};
+  first f = given(&bearer, "authorization", "Bearer a.b.c", NULL);
+  assert_true(f.tentative);
+  assert_int_equal(f.text.len, 5);
+  /* Tentative: ends with a token character, but stops before it. */
+  f = given(&bearer, "authorization", "Bearer a.b c", NULL);
+  assert_true(f.tentative);
+  assert_int_equal(f.text.len, 5);
+  assert_int_equal(zt_token_run(f.text.ptr, f.text.len), 3);
+  assert_int_equal(one(&bearer, "authorization", "Bearer a.b c", NULL).len, 3);
+  /* Leading spaces are skipped before the token, not counted in it. */
+  f = given(&bearer, "authorization", "Bearer   a.b", NULL);
+  assert_true(f.tentative);
+  assert_memory_equal(f.text.ptr, "a.b", 3);
+  assert_int_equal(f.text.len, 3);
+  /* A value ending with another character is scanned at once. */
+  f = given(&bearer, "authorization", "Bearer a.b.c, x=\"y\"", NULL);
+  assert_false(f.tentative);
+  assert_int_equal(f.text.len, 5);
+  f = given(&bearer, "authorization", "Bearer a.b.c ", NULL);
+  assert_false(f.tentative);
+  assert_int_equal(f.text.len, 5);
+  assert_null(given(&bearer, "authorization", "Bearer  ", NULL).text.ptr);
+  /* The whole value, a parameter and a cookie are tokens as they are. */
+  f = given(&whole, "x-token", "a b", NULL);
+  assert_false(f.tentative);
+  assert_int_equal(f.text.len, 3);
+  assert_false(given(&param, NULL, NULL, "/?tok=a.b").tentative);
+  assert_int_equal(zt_token_run("ab-_.9Z=", 8), 7);
+  assert_int_equal(zt_token_run("", 0), 0);
+  assert_int_equal(zt_token_run("/ab", 3), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_envoy_cases),
       cmocka_unit_test(test_details),
+      cmocka_unit_test(test_tentative),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -67,11 +68,11 @@ static int64_t fixed_now(void *ctx) {
   return 1700000000;
 }
 
-static zt_engine *engine_with_policies(void) {
+static zt_engine *engine_on(const zt_allocator *mem) {
   zt_config *cfg;
   zt_engine *e;
   zt_loader *l;
-  assert_int_equal(zt_config_new(&cfg, NULL), ZT_OK);
+  assert_int_equal(zt_config_new(&cfg, mem), ZT_OK);
   assert_int_equal(zt_config_set_clock(cfg, fixed_now, NULL), ZT_OK);
   assert_int_equal(zt_engine_new(&e, cfg, NULL), ZT_OK);
   zt_config_free(cfg);
@@ -82,6 +83,10 @@ static zt_engine *engine_with_policies(void) {
   assert_int_equal(zt_engine_commit(e, l, NULL), ZT_OK);
   zt_loader_free(l);
   return e;
+}
+
+static zt_engine *engine_with_policies(void) {
+  return engine_on(NULL);
 }
 
 typedef struct outs {
@@ -265,12 +270,58 @@ static void test_replace_while_deciding(void **state) {
   zt_engine_free(e);
 }
 
+/* Counts the allocations made through it. */
+static void *counting_realloc(void *ctx, void *ptr, size_t size) {
+  if (size && !ptr)
+    ++*(size_t *)ctx;
+  return realloc(ptr, size);
+}
+
+/* The allocations one decision makes: none when its token came from the
+ * cache. */
+static size_t allocs_of(zt_engine *e, size_t *count, const char *auth,
+                        uint32_t want_status) {
+  size_t before = *count;
+  assert_int_equal(decide(e, auth, NULL).status, want_status);
+  return *count - before;
+}
+
+/* A header value is looked up in the cache as it stands before the token's
+ * end is scanned: a hit settles it, a miss scans and looks again. */
+static void test_cache_settles_tokens(void **state) {
+  (void)state;
+  size_t count = 0;
+  zt_allocator mem = {counting_realloc, &count};
+  zt_engine *e = engine_on(&mem);
+  assert_int_equal(
+      zt_engine_set_jwks(e, uri, strlen(uri), jwks, strlen(jwks), NULL), ZT_OK);
+  char v[sizeof(good) + 32];
+  snprintf(v, sizeof v, "Bearer %s", good);
+  assert_true(allocs_of(e, &count, v, 200) > 0);
+  assert_int_equal(allocs_of(e, &count, v, 200), 0);
+  /* The token ends before the value does: the same cached token. */
+  snprintf(v, sizeof v, "Bearer %s x", good);
+  assert_int_equal(allocs_of(e, &count, v, 200), 0);
+  snprintf(v, sizeof v, "Bearer %s, x=\"y\"", good);
+  assert_int_equal(allocs_of(e, &count, v, 200), 0);
+  snprintf(v, sizeof v, "bearer   %s", good);
+  assert_int_equal(allocs_of(e, &count, v, 200), 0);
+  /* The cached token followed by more token characters is another
+   * token, verified (and refused) on its own. */
+  snprintf(v, sizeof v, "Bearer %sA", good);
+  assert_true(allocs_of(e, &count, v, 401) > 0);
+  snprintf(v, sizeof v, "Bearer %s.x", good);
+  assert_int_equal(decide(e, v, NULL).status, 401);
+  zt_engine_free(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jwks_uri_lifecycle),
       cmocka_unit_test(test_outputs),
       cmocka_unit_test(test_failure_status_option),
       cmocka_unit_test(test_replace_while_deciding),
+      cmocka_unit_test(test_cache_settles_tokens),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
