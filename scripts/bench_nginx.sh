@@ -265,20 +265,34 @@ for check in "28180" "28181" "28182 $token" "28185" "28186"; do
   fi
 done
 
-# rps PORT [HEADER]: one wrk run; prints requests/s (fails on errors).
+# worker_cpu: CPU time (user + system, clock ticks) of the worker so far.
+worker_cpu() {
+  local worker
+  worker=$(pgrep -P "$(cat "$pidfile")" | head -n 1)
+  awk '{ print $14 + $15 }' "/proc/$worker/stat"
+}
+hz=$(getconf CLK_TCK)
+
+# rps PORT [HEADER]: one wrk run; prints requests/s and the worker's CPU
+# microseconds per request (fails on errors).
 rps() {
-  local out
+  local out c0 c1
+  c0=$(worker_cpu)
   if [ $# -gt 1 ]; then
     out=$(wrk -t2 -c64 -d"${duration}s" -H "$2" "http://127.0.0.1:$1/")
   else
     out=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$1/")
   fi
+  c1=$(worker_cpu)
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     echo "bench_nginx.sh: errors on :$1:" >&2
     echo "$out" >&2
     return 1
   fi
-  awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+  awk -v c="$((c1 - c0))" -v hz="$hz" '
+    /^Requests\/sec:/ { r = $2 }
+    / requests in / { n = $1 }
+    END { printf "%s %.3f\n", r, c / hz * 1e6 / n }' <<<"$out"
 }
 median() {
   sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
@@ -286,12 +300,12 @@ median() {
 
 printf 'nginx %s, %s, wrk -t2 -c64 -d%ss, median of %s\n' \
   "$("$nginx" -v 2>&1 | sed 's|.*/||')" "$(basename "$module")" "$duration" "$runs"
-printf '%-16s %12s %12s %7s %11s\n' row "off req/s" "on req/s" ratio "us/request"
+printf '%-16s %12s %12s %7s %11s %15s\n' row "off req/s" "on req/s" ratio "us/request" "worker CPU us"
 # row NAME OFF_PORT ON_PORT [HEADER]: runs alternate off, on, off, on...;
 # the ratio is the median of each pair's on/off (a pair shares the
-# machine's conditions of the moment), the req/s columns the medians.
+# machine's conditions of the moment), the other columns the medians.
 row() {
-  local name=$1 off=$2 on=$3 a b r
+  local name=$1 off=$2 on=$3 a b r ca cb
   shift 3
   : >"$dir/off"
   : >"$dir/on"
@@ -300,19 +314,21 @@ row() {
   duration=1 rps "$off" "$@" >/dev/null
   duration=1 rps "$on" "$@" >/dev/null
   for _ in $(seq "$runs"); do
-    a=$(rps "$off" "$@")
-    b=$(rps "$on" "$@")
-    echo "$a" >>"$dir/off"
-    echo "$b" >>"$dir/on"
-    awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$dir/ratio"
+    rps "$off" "$@" >>"$dir/off"
+    rps "$on" "$@" >>"$dir/on"
+    paste -d ' ' <(tail -n 1 "$dir/off") <(tail -n 1 "$dir/on") |
+      awk '{ print $3 / $1 }' >>"$dir/ratio"
   done
-  a=$(median <"$dir/off")
-  b=$(median <"$dir/on")
+  a=$(cut -d ' ' -f 1 "$dir/off" | median)
+  b=$(cut -d ' ' -f 1 "$dir/on" | median)
+  ca=$(cut -d ' ' -f 2 "$dir/off" | median)
+  cb=$(cut -d ' ' -f 2 "$dir/on" | median)
   r=$(median <"$dir/ratio")
-  awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" 'BEGIN {
-    printf "%-16s %12.0f %12.0f %6.3fx %+11.2f\n", n, a, b, r, 1e6 / b - 1e6 / a }'
+  awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" -v ca="$ca" -v cb="$cb" 'BEGIN {
+    printf "%-16s %12.0f %12.0f %6.3fx %+11.2f %6.2f -> %6.2f\n", n, a, b, r, 1e6 / b - 1e6 / a, ca, cb }'
 }
 row "authz only" 28180 28181
 row "authz + JWT" 28180 28182 "Authorization: $token"
 row "mTLS (proxied)" 28186 28185
-echo "goal: ratio >= 0.95x; us/request: extra time per request with ztauth on (one worker)"
+echo "goal: ratio >= 0.95x; us/request: extra time per request with ztauth on (one worker);"
+echo "worker CPU us: the worker's CPU time per request, ztauth off -> on (medians)"

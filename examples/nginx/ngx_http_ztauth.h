@@ -20,8 +20,9 @@ typedef struct {
   ngx_flag_t used;
   ngx_array_t *policies; /* ngx_str_t */
   ngx_str_t mesh;
-  ngx_array_t *bundles; /* ngx_http_ztauth_pair_t */
-  ngx_array_t *jwks;    /* ngx_http_ztauth_pair_t */
+  ngx_array_t *bundles;   /* ngx_http_ztauth_pair_t */
+  ngx_array_t *jwks;      /* ngx_http_ztauth_pair_t */
+  ngx_array_t *ext_authz; /* ngx_http_ztauth_pair_t: provider, URI */
   ngx_int_t trusted_proxies;
 
   zt_engine *engine;
@@ -47,6 +48,16 @@ typedef struct {
   u_char local_text[NGX_SOCKADDR_STRLEN];
 } ngx_http_ztauth_conn_t;
 
+/* CUSTOM providers one request may ask (the library's own bound). */
+#define NGX_HTTP_ZTAUTH_MAX_ASKED 8
+
+/* A CUSTOM provider's answer to this request. */
+typedef struct {
+  ngx_http_ztauth_pair_t *ext; /* ztauth_ext_authz NAME URI */
+  ngx_int_t status;            /* of the subrequest; 0 while it runs */
+  ngx_list_t *headers;         /* its response headers */
+} ngx_http_ztauth_answer_t;
+
 /* The decision of one main request. It hangs on r->main's pool (not on
  * r->ctx, which internal redirects zero) so that a redirected request is
  * not decided twice and the variables see it in the log phase. */
@@ -60,7 +71,24 @@ typedef struct {
   ngx_str_t policy;         /* policy_ref as text, made when first read */
   ngx_str_t principal;
   ngx_str_t request_principal;
+
+  ngx_http_ztauth_answer_t answers[NGX_HTTP_ZTAUTH_MAX_ASKED];
+  ngx_uint_t n_answers;
+  ngx_http_request_t *ext_sr; /* the provider's subrequest, once started */
+  ngx_uint_t ext_done;
 } ngx_http_ztauth_req_t;
+
+/* What the callbacks of one zt_decide() collect. */
+typedef struct {
+  ngx_http_request_t *r;
+  ngx_http_ztauth_main_conf_t *zmcf;
+  ngx_array_t *ops; /* request mutations (handler.c) */
+  ngx_http_ztauth_req_t *rq;
+  ngx_uint_t failed;
+  ngx_http_ztauth_pair_t *ask; /* the first CUSTOM provider to ask */
+  const char *unmapped;        /* a provider no ztauth_ext_authz names */
+  size_t unmapped_len;
+} ngx_http_ztauth_out_ctx_t;
 
 extern ngx_module_t ngx_http_ztauth_module;
 
@@ -70,6 +98,16 @@ void *ngx_http_ztauth_pool_attach(ngx_pool_t *pool, size_t size);
 ngx_http_ztauth_conn_t *ngx_http_ztauth_conn(ngx_http_request_t *r,
                                              ngx_http_ztauth_main_conf_t *zmcf);
 ngx_int_t ngx_http_ztauth_peer_init(ngx_conf_t *cf);
+
+/* ngx_http_ztauth_ext.c */
+int ngx_http_ztauth_custom(void *ctx, const char *provider, size_t len,
+                           const struct zt_request *req, int32_t *status);
+ngx_int_t ngx_http_ztauth_ext_ask(ngx_http_request_t *r,
+                                  ngx_http_ztauth_req_t *rq,
+                                  ngx_http_ztauth_pair_t *ext);
+ngx_int_t ngx_http_ztauth_ext_headers(ngx_http_request_t *r,
+                                      ngx_http_ztauth_req_t *rq,
+                                      const zt_decision *d);
 
 /* ngx_http_ztauth_handler.c */
 ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r);

@@ -13,14 +13,6 @@ typedef struct {
   ngx_str_t value;
 } ngx_http_ztauth_op_t;
 
-/* What the output callback collects during zt_decide. */
-typedef struct {
-  ngx_http_request_t *r;
-  ngx_array_t *ops; /* ngx_http_ztauth_op_t */
-  ngx_http_ztauth_req_t *rq;
-  ngx_uint_t failed;
-} ngx_http_ztauth_out_ctx_t;
-
 static ngx_str_t ngx_http_ztauth_text_plain = ngx_string("text/plain");
 
 static int ngx_http_ztauth_header(void *ctx, const char *name, size_t name_len,
@@ -235,13 +227,19 @@ static ngx_int_t ngx_http_ztauth_mutate(ngx_http_request_t *r,
   return NGX_OK;
 }
 
-static ngx_int_t ngx_http_ztauth_reply(ngx_http_request_t *r, ngx_array_t *ops,
-                                       const zt_decision *d) {
+static ngx_int_t ngx_http_ztauth_reply(ngx_http_request_t *r,
+                                       ngx_http_ztauth_req_t *rq,
+                                       ngx_array_t *ops, const zt_decision *d) {
   ngx_int_t rc;
   ngx_uint_t j;
   ngx_table_elt_t *h;
   ngx_http_ztauth_op_t *o;
   ngx_http_complex_value_t cv;
+
+  if (d->reason == ZT_REASON_CUSTOM_DENIED &&
+      ngx_http_ztauth_ext_headers(r, rq, d) != NGX_OK) {
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  }
 
   o = ops ? ops->elts : NULL;
 
@@ -316,6 +314,15 @@ ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
     return rq->rc;
   }
 
+  if (rq && rq->ext_sr) {
+    if (!rq->ext_done) {
+      return NGX_AGAIN;
+    }
+
+    /* the provider answered: decide again, with its answer */
+    rq->ext_sr = NULL;
+  }
+
   zmcf = ngx_http_get_module_main_conf(r, ngx_http_ztauth_module);
   if (zmcf->snap == NULL) {
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -383,14 +390,33 @@ ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
   req.header = ngx_http_ztauth_header;
   req.header_ctx = r;
 
+  ngx_memzero(&oc, sizeof(ngx_http_ztauth_out_ctx_t));
   oc.r = r;
-  oc.ops = NULL;
+  oc.zmcf = zmcf;
   oc.rq = rq;
-  oc.failed = 0;
   req.output = ngx_http_ztauth_output;
   req.output_ctx = &oc;
 
+  if (zmcf->ext_authz) {
+    /* without it CUSTOM policies deny (custom_no_handler) */
+    req.custom = ngx_http_ztauth_custom;
+    req.custom_ctx = &oc;
+  }
+
   rc = zt_decide(zmcf->snap, &req, &d);
+
+  if (oc.unmapped) {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "ztauth: no \"ztauth_ext_authz\" for the CUSTOM provider "
+                  "\"%*s\"",
+                  oc.unmapped_len, oc.unmapped);
+  }
+
+  if (oc.ask) {
+    /* this pass met a provider not yet asked: it counts for nothing */
+    rc = ngx_http_ztauth_ext_ask(r, rq, oc.ask);
+    return rc == NGX_AGAIN ? NGX_AGAIN : NGX_HTTP_INTERNAL_SERVER_ERROR;
+  }
 
   if (rc != ZT_OK && d.decision == ZT_DECISION_ALLOW) {
     /* the library denies on every error; never trust otherwise */
@@ -448,7 +474,7 @@ ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
     return NGX_HTTP_CLOSE;
   }
 
-  if (d.status < NGX_HTTP_BAD_REQUEST || d.status > 599) {
+  if (d.status < NGX_HTTP_SPECIAL_RESPONSE || d.status > 599) {
     rq->rc = NGX_HTTP_FORBIDDEN;
     return NGX_HTTP_FORBIDDEN;
   }
@@ -456,5 +482,5 @@ ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
   /* a redirected request that comes back (error_page) gets the status */
   rq->rc = d.status;
 
-  return ngx_http_ztauth_reply(r, oc.ops, &d);
+  return ngx_http_ztauth_reply(r, rq, oc.ops, &d);
 }

@@ -41,6 +41,9 @@ static ngx_int_t ngx_http_ztauth_variable(ngx_http_request_t *r,
                                           ngx_http_variable_value_t *v,
                                           uintptr_t data);
 
+/* cmd->post of a pair whose second argument is a URI, not a file */
+static ngx_uint_t ngx_http_ztauth_uri_arg;
+
 static ngx_command_t ngx_http_ztauth_commands[] = {
 
     {ngx_string("ztauth"),
@@ -61,6 +64,11 @@ static ngx_command_t ngx_http_ztauth_commands[] = {
     {ngx_string("ztauth_jwks"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2,
      ngx_http_ztauth_pair, NGX_HTTP_MAIN_CONF_OFFSET,
      offsetof(ngx_http_ztauth_main_conf_t, jwks), NULL},
+
+    {ngx_string("ztauth_ext_authz"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2,
+     ngx_http_ztauth_pair, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_ztauth_main_conf_t, ext_authz),
+     &ngx_http_ztauth_uri_arg},
 
     {ngx_string("ztauth_workload"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF |
@@ -276,7 +284,8 @@ static char *ngx_http_ztauth_mesh(ngx_conf_t *cf, ngx_command_t *cmd,
   return NGX_CONF_OK;
 }
 
-/* ztauth_trust_bundle TRUST_DOMAIN PATH; ztauth_jwks URI PATH; */
+/* ztauth_trust_bundle TRUST_DOMAIN PATH; ztauth_jwks URI PATH;
+ * ztauth_ext_authz PROVIDER URI; */
 static char *ngx_http_ztauth_pair(ngx_conf_t *cf, ngx_command_t *cmd,
                                   void *conf) {
   ngx_http_ztauth_main_conf_t *zmcf = conf;
@@ -319,6 +328,16 @@ static char *ngx_http_ztauth_pair(ngx_conf_t *cf, ngx_command_t *cmd,
 
   p->a = value[1];
   p->b = value[2];
+
+  if (cmd->post == &ngx_http_ztauth_uri_arg) {
+    /* a location of this server, reached by a subrequest */
+    if (p->b.len == 0 || p->b.data[0] != '/' ||
+        ngx_strlchr(p->b.data, p->b.data + p->b.len, '?') != NULL) {
+      return "needs a URI that starts with \"/\" and has no arguments";
+    }
+
+    return NGX_CONF_OK;
+  }
 
   if (ngx_conf_full_name(cf->cycle, &p->b, 1) != NGX_OK) {
     return NGX_CONF_ERROR;

@@ -16,7 +16,9 @@
 #   28083  live, plaintext      (workload live/app=live: reload under load)
 #   28084  (nginx -t only) ztauth under satisfy any, refused
 #   28085  legacy, static files (internal redirects: index)
+#   28086  shop, plaintext      (CUSTOM policies; ztauth_ext_authz)
 #   28090  the backend: echoes what the proxy sent it (ztauth off)
+#   28091  the ext_authz provider of shop (ztauth off; 28093 stays closed)
 # `return` runs in the rewrite phase, before the access phase, so every
 # protected location proxies to the backend.
 #
@@ -669,6 +671,168 @@ t_rc=0
 "$nginx" -t -e "$dir/error.log" -p "$dir" -c "$dir/satisfy.conf" >"$dir/t.out" 2>&1 || t_rc=$?
 check "nginx -t refuses ztauth under satisfy any (exit $t_rc)" \
   refused satisfy
+
+# ---- 7. CUSTOM: ext_authz providers asked through subrequests ------------------
+
+mkdir -p "$dir/ext"
+cat >"$dir/ext/mesh.yaml" <<'EOF'
+rootNamespace: istio-system
+trustDomain: cluster.local
+extensionProviders:
+- name: sample-ext-authz
+  envoyExtAuthzHttp:
+    service: ext-authz.shop.svc.cluster.local
+    port: 8000
+- name: down-closed
+  envoyExtAuthzHttp:
+    service: down.shop.svc.cluster.local
+    port: 9
+    statusOnError: "503"
+- name: down-open
+  envoyExtAuthzHttp:
+    service: down.shop.svc.cluster.local
+    port: 9
+    failOpen: true
+- name: unmapped
+  envoyExtAuthzHttp:
+    service: nowhere.shop.svc.cluster.local
+    port: 9
+EOF
+# custom APP PROVIDER PATH: a CUSTOM policy of app on PATH.
+custom() {
+  cat <<EOF
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: ext-$1
+  namespace: shop
+spec:
+  selector:
+    matchLabels:
+      app: $1
+  action: CUSTOM
+  provider:
+    name: $2
+  rules:
+  - to:
+    - operation:
+        paths: ["$3"]
+EOF
+}
+{
+  custom shop sample-ext-authz "/ext/*"
+  custom closed down-closed "/closed/*"
+  custom open down-open "/open/*"
+  custom unmapped unmapped "/unmapped/*"
+  cat <<'EOF'
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: deny-admin
+  namespace: shop
+spec:
+  selector:
+    matchLabels:
+      app: shop
+  action: DENY
+  rules:
+  - to:
+    - operation:
+        paths: ["/ext/admin"]
+EOF
+} >"$dir/ext/policies.yaml"
+# shop LOCATION APP: a protected location of workload shop/app=APP.
+shop() {
+  cat <<EOF
+        location $1 {
+            ztauth_workload namespace=shop label=app=$2;
+            proxy_pass http://127.0.0.1:28090;
+        }
+EOF
+}
+# The provider: Istio's sample ext-authz server allows "x-ext-authz: allow"
+# and denies the rest with x-ext-authz-check-result; "redirect" stands for a
+# login flow. Its own log counts the checks.
+write_conf "$dir/ext.conf" "    ztauth_mesh $dir/ext/mesh.yaml;
+    ztauth_policy $dir/ext/policies.yaml;
+    ztauth_ext_authz sample-ext-authz /_ext_authz/sample;
+    ztauth_ext_authz down-closed /_ext_authz/down;
+    ztauth_ext_authz down-open /_ext_authz/down;
+    server {
+        listen 127.0.0.1:28091;
+        ztauth off;
+        access_log $dir/checks.log zt;
+        location / {
+            if (\$http_x_ext_authz = allow) {
+                return 200;
+            }
+            if (\$http_x_ext_authz = redirect) {
+                return 302 https://login.example.test/start;
+            }
+            add_header x-ext-authz-check-result denied always;
+            return 403;
+        }
+    }
+    server {
+        listen 127.0.0.1:28086;
+        ztauth on;
+        ztauth_workload namespace=shop label=app=shop;
+        location = /_ext_authz/sample {
+            internal;
+            proxy_pass http://127.0.0.1:28091\$request_uri;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length \"\";
+        }
+        location = /_ext_authz/down {
+            internal;
+            proxy_pass http://127.0.0.1:28093;
+        }
+$(shop /ext/ shop)
+$(shop /other/ shop)
+$(shop /closed/ closed)
+$(shop /open/ open)
+$(shop /unmapped/ unmapped)
+    }"
+checks() {
+  if [ -f "$dir/checks.log" ]; then wc -l <"$dir/checks.log"; else echo 0; fi
+}
+X=http://127.0.0.1:28086
+if start_nginx "$dir/ext.conf"; then
+  ok "nginx starts with CUSTOM providers mapped by ztauth_ext_authz"
+  expect "CUSTOM: the provider allows (x-ext-authz: allow) -> 200" 200 -H "x-ext-authz: allow" $X/ext/a
+  check "CUSTOM: the backend got the request" has "$dir/b" "backend uri=/ext/a"
+  check "CUSTOM: the provider was asked once" test "$(checks)" = 1
+  check "CUSTOM: the provider saw the request's own URI" grep -q "uri=/ext/a" "$dir/checks.log"
+  expect "CUSTOM: the provider denies -> its 403" 403 $X/ext/a
+  check "CUSTOM: the denial carries the provider's headers" has "$dir/h" "^x-ext-authz-check-result: denied"
+  check "CUSTOM: custom_denied and the policy are logged" \
+    log_has "reason=custom_denied policy=ns\[shop\]-policy\[ext-shop\]-rule\[0\]"
+  expect "CUSTOM: a login redirect -> 302" 302 -H "x-ext-authz: redirect" $X/ext/a
+  check "CUSTOM: the redirect keeps the provider's Location" has "$dir/h" "^location: https://login.example.test/start"
+  before=$(checks)
+  expect "CUSTOM then DENY: allowed by the provider, denied by deny-admin -> 403" 403 \
+    -H "x-ext-authz: allow" $X/ext/admin
+  check "CUSTOM then DENY: rbac_denied is logged" log_has "reason=rbac_denied policy=ns\[shop\]-policy\[deny-admin\]"
+  check "CUSTOM then DENY: the provider was asked first" test "$(checks)" = $((before + 1))
+  before=$(checks)
+  expect "CUSTOM: a path no CUSTOM rule matches -> 200" 200 $X/other/a
+  check "CUSTOM: ...without asking the provider" test "$(checks)" = "$before"
+  expect "CUSTOM: provider unreachable, statusOnError 503 -> 503" 503 $X/closed/a
+  check "CUSTOM: custom_error is logged" log_has "reason=custom_error"
+  expect "CUSTOM: provider unreachable, failOpen -> 200" 200 $X/open/a
+  expect "CUSTOM: a provider with no ztauth_ext_authz fails closed -> 403" 403 $X/unmapped/a
+  check "CUSTOM: the error log names the unmapped provider" \
+    grep -q 'no "ztauth_ext_authz" for the CUSTOM provider "unmapped"' "$dir/error.log"
+else
+  not_ok "CUSTOM: nginx is running" "nginx did not start with ext.conf: $(cat "$dir/start.out")"
+fi
+write_conf "$dir/ext-bad.conf" "    ztauth_ext_authz sample-ext-authz _ext_authz;"
+t_rc=0
+"$nginx" -t -e "$dir/error.log" -p "$dir" -c "$dir/ext-bad.conf" >"$dir/t.out" 2>&1 || t_rc=$?
+check "nginx -t refuses a ztauth_ext_authz URI that is not a path (exit $t_rc)" \
+  refused 'needs a URI that starts with "/"'
 
 stop_nginx
 echo "1..$n"
