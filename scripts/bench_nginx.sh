@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# scripts/bench_nginx.sh [--quick] [MODULE_SO]
+# scripts/bench_nginx.sh [--quick | --ir] [MODULE_SO]
 #
 # Requests/s of the distro nginx with ngx_http_ztauth_module against the
 # same nginx with `ztauth off`, measured with wrk on loopback (2 threads, 64
 # connections, keep-alive). Each row pairs a server with ztauth on and one
-# with ztauth off that differ in nothing else; runs alternate off/on, and
-# the ratio is the median of the pairs' ratios. On a shared or virtual
-# machine single runs spread by 10% and more: use the default (not
-# --quick) for figures, or RUNS=5 for more pairs.
+# with ztauth off that differ in nothing else; each run measures off, on,
+# on, off and the ratio is the median of the runs' ratios. On a shared or
+# virtual machine single measurements spread by 10% and more: use the
+# default (not --quick) for figures, or RUNS=5 for more runs; the first
+# row ("off vs off") shows how precise the method is on the machine.
 #
 #   authz only        plaintext; PERMISSIVE; three ALLOW rules and a DENY
 #   authz + JWT       Istio's sample token on every request (RS256; the
@@ -27,17 +28,29 @@
 #
 # Served content: a 3-byte static file (a `return` would skip the access
 # phase). worker_processes 1, access_log off, keepalive_requests 1000000.
-# Default: 10 s x 3 runs per server; --quick: 3 s x 1 run; RUNS=N sets the
-# number of runs. Ports 28180-28186.
+# With two CPUs or more the worker runs on the first and wrk on the others
+# (worker_cpu_affinity, taskset): unpinned, the scheduler moves the three
+# busy threads around two cores and runs spread by 10% and more.
+# Default: 3 runs of 4 x 5 s per row; --quick: 1 run of 4 x 2 s; RUNS=N
+# sets the number of runs. Ports 28180-28186.
+#
+# --ir runs the same nginx, one process, under callgrind and counts its
+# instructions per request (user space: the kernel's share of a request
+# is not in it) over 1000 requests per server on one connection: exact and
+# repeatable where wall time is not, it shows what the module itself adds.
 # MODULE_SO defaults to build*/examples/nginx/ngx_http_ztauth_module.so.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-duration=10
+duration=5
 runs=${RUNS:-3}
+mode=wrk
 if [ "${1:-}" = --quick ]; then
-  duration=3
+  duration=2
   runs=${RUNS:-1}
+  shift
+elif [ "${1:-}" = --ir ]; then
+  mode=ir
   shift
 fi
 module=${1:-}
@@ -49,7 +62,11 @@ if [ -z "$module" ]; then
   done
 fi
 nginx=${NGINX:-/usr/sbin/nginx}
-for tool in wrk curl openssl "$nginx"; do
+tools=(wrk curl openssl "$nginx")
+if [ "$mode" = ir ]; then
+  tools=(valgrind callgrind_control curl openssl "$nginx")
+fi
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || {
     echo "bench_nginx.sh: $tool not found (apt-get install wrk curl openssl nginx)" >&2
     exit 2
@@ -60,6 +77,15 @@ if [ -z "$module" ] || [ ! -f "$module" ]; then
   exit 2
 fi
 module=$(cd "$(dirname "$module")" && pwd)/$(basename "$module")
+affinity=
+client=()
+if [ "$mode" = ir ]; then
+  # one process under callgrind: the worker's instructions, exactly
+  affinity="master_process off; daemon off;"
+elif [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  affinity="worker_cpu_affinity 1;"
+  client=(taskset -c "1-$(($(nproc) - 1))")
+fi
 ex=$root/examples/bookinfo
 
 # shellcheck source=tests/nginx/pki.sh
@@ -217,6 +243,7 @@ cat >"$dir/nginx.conf" <<EOF
 $user
 load_module $module;
 worker_processes 1;
+$affinity
 pid $pidfile;
 error_log $dir/error.log warn;
 events { worker_connections 4096; }
@@ -242,11 +269,17 @@ $(front 28186 28184)
 }
 EOF
 
-if ! "$nginx" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" 2>"$dir/start.err"; then
+if [ "$mode" = ir ]; then
+  valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
+    "$nginx" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" >"$dir/start.err" 2>&1 &
+elif ! "$nginx" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" 2>"$dir/start.err"; then
   cat "$dir/start.err" >&2
   exit 1
 fi
-sleep 0.3
+for _ in $(seq 300); do
+  curl -s -o /dev/null --max-time 1 http://127.0.0.1:28180/ && break
+  sleep 0.1
+done
 
 token=$(grep -o 'Bearer eyJ[A-Za-z0-9._-]*' "$ex/jwt-requests.json" | head -n 1)
 
@@ -265,6 +298,43 @@ for check in "28180" "28181" "28182 $token" "28185" "28186"; do
   fi
 done
 
+# ir_of PORT [HEADER]: instructions per request of the process under
+# callgrind, over 1000 requests on one keep-alive connection.
+ir_of() {
+  local pid n=1000 urls=() hdr=() dump=()
+  pid=$(cat "$pidfile")
+  if [ $# -gt 1 ]; then
+    hdr=(-H "$2")
+  fi
+  for _ in $(seq $n); do
+    urls+=(-o /dev/null "http://127.0.0.1:$1/")
+  done
+  curl -s "${hdr[@]}" "${urls[@]:0:6}"
+  rm -f "$dir"/cg.out.*
+  callgrind_control -z "$pid" >/dev/null 2>&1
+  curl -s "${hdr[@]}" "${urls[@]}"
+  callgrind_control -d "$pid" >/dev/null 2>&1
+  dump=("$dir"/cg.out.*)
+  awk -v n=$n '/^totals:/ { printf "%.0f\n", $2 / n }' "${dump[0]}"
+}
+if [ "$mode" = ir ]; then
+  printf 'nginx %s, %s, under callgrind: instructions per request (1000 requests)\n' \
+    "$("$nginx" -v 2>&1 | sed 's|.*/||')" "$(basename "$module")"
+  printf '%-16s %10s %10s %10s\n' row "off Ir" "on Ir" "ztauth Ir"
+  ir_row() {
+    local name=$1 a b
+    a=$(ir_of "$2" "${@:4}")
+    b=$(ir_of "$3" "${@:4}")
+    awk -v n="$name" -v a="$a" -v b="$b" 'BEGIN {
+      printf "%-16s %10d %10d %+10d\n", n, a, b, b - a }'
+  }
+  ir_row "authz only" 28180 28181
+  ir_row "authz + JWT" 28180 28182 "Authorization: $token"
+  ir_row "mTLS (proxied)" 28186 28185
+  echo "Ir: user-space instructions per request; the kernel's work (most of a request) is not counted"
+  exit 0
+fi
+
 # worker_cpu: CPU time (user + system, clock ticks) of the worker so far.
 worker_cpu() {
   local worker
@@ -279,9 +349,9 @@ rps() {
   local out c0 c1
   c0=$(worker_cpu)
   if [ $# -gt 1 ]; then
-    out=$(wrk -t2 -c64 -d"${duration}s" -H "$2" "http://127.0.0.1:$1/")
+    out=$("${client[@]}" wrk -t2 -c64 -d"${duration}s" -H "$2" "http://127.0.0.1:$1/")
   else
-    out=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$1/")
+    out=$("${client[@]}" wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$1/")
   fi
   c1=$(worker_cpu)
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
@@ -298,12 +368,14 @@ median() {
   sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-printf 'nginx %s, %s, wrk -t2 -c64 -d%ss, median of %s\n' \
-  "$("$nginx" -v 2>&1 | sed 's|.*/||')" "$(basename "$module")" "$duration" "$runs"
+printf 'nginx %s, %s, wrk -t2 -c64 -d%ss, median of %s%s\n' \
+  "$("$nginx" -v 2>&1 | sed 's|.*/||')" "$(basename "$module")" "$duration" "$runs" \
+  "${affinity:+, worker on CPU 0, wrk on the others}"
 printf '%-16s %12s %12s %7s %11s %15s\n' row "off req/s" "on req/s" ratio "us/request" "worker CPU us"
-# row NAME OFF_PORT ON_PORT [HEADER]: runs alternate off, on, off, on...;
-# the ratio is the median of each pair's on/off (a pair shares the
-# machine's conditions of the moment), the other columns the medians.
+# row NAME OFF_PORT ON_PORT [HEADER]: each run is off, on, on, off, so that
+# a drift of the machine during the run cancels out; its ratio is
+# (on + on) / (off + off), the row's ratio the median of its runs', the
+# other columns medians of single measurements.
 row() {
   local name=$1 off=$2 on=$3 a b r ca cb
   shift 3
@@ -316,8 +388,10 @@ row() {
   for _ in $(seq "$runs"); do
     rps "$off" "$@" >>"$dir/off"
     rps "$on" "$@" >>"$dir/on"
-    paste -d ' ' <(tail -n 1 "$dir/off") <(tail -n 1 "$dir/on") |
-      awk '{ print $3 / $1 }' >>"$dir/ratio"
+    rps "$on" "$@" >>"$dir/on"
+    rps "$off" "$@" >>"$dir/off"
+    paste -d ' ' <(tail -n 2 "$dir/off") <(tail -n 2 "$dir/on") |
+      awk '{ a += $1; b += $3 } END { print b / a }' >>"$dir/ratio"
   done
   a=$(cut -d ' ' -f 1 "$dir/off" | median)
   b=$(cut -d ' ' -f 1 "$dir/on" | median)
@@ -327,6 +401,9 @@ row() {
   awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" -v ca="$ca" -v cb="$cb" 'BEGIN {
     printf "%-16s %12.0f %12.0f %6.3fx %+11.2f %6.2f -> %6.2f\n", n, a, b, r, 1e6 / b - 1e6 / a, ca, cb }'
 }
+# The same server as "off" and "on": the ratio the method gives when there
+# is no difference, i.e. its precision on this machine.
+row "off vs off" 28180 28180
 row "authz only" 28180 28181
 row "authz + JWT" 28180 28182 "Authorization: $token"
 row "mTLS (proxied)" 28186 28185

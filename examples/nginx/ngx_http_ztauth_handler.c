@@ -52,8 +52,10 @@ static int ngx_http_ztauth_header(void *ctx, const char *name, size_t name_len,
       i = 0;
     }
 
+    /* the library asks in lowercase; lowcase_key is nginx's own
+     * lowercase copy of the name */
     if (h[i].key.len != name_len ||
-        ngx_strncasecmp(h[i].key.data, (u_char *)name, name_len) != 0) {
+        ngx_memcmp(h[i].lowcase_key, name, name_len) != 0) {
       continue;
     }
 
@@ -184,7 +186,7 @@ static ngx_int_t ngx_http_ztauth_mutate(ngx_http_request_t *r,
     for (j = 0; j < ops->nelts; j++) {
       if ((o[j].op == ZT_OUT_REMOVE_HEADER || o[j].op == ZT_OUT_SET_HEADER) &&
           h[i].key.len == o[j].name.len &&
-          ngx_strncasecmp(h[i].key.data, o[j].name.data, o[j].name.len) == 0) {
+          ngx_memcmp(h[i].lowcase_key, o[j].name.data, o[j].name.len) == 0) {
         drop = 1;
         break;
       }
