@@ -7,8 +7,8 @@
 # with ztauth off that differ in nothing else; each run measures off, on,
 # on, off and the ratio is the median of the runs' ratios. On a shared or
 # virtual machine single measurements spread by 10% and more: use the
-# default (not --quick) for figures, or RUNS=5 for more runs; the first
-# row ("off vs off") shows how precise the method is on the machine.
+# default (not --quick) for figures; the first row ("off vs off") shows how
+# precise the method is on the machine.
 #
 #   authz only        plaintext; PERMISSIVE; three ALLOW rules and a DENY
 #   authz + JWT       Istio's sample token on every request (RS256; the
@@ -31,8 +31,11 @@
 # With two CPUs or more the worker runs on the first and wrk on the others
 # (worker_cpu_affinity, taskset): unpinned, the scheduler moves the three
 # busy threads around two cores and runs spread by 10% and more.
-# Default: 3 runs of 4 x 5 s per row; --quick: 1 run of 4 x 2 s; RUNS=N
-# sets the number of runs. Ports 28180-28186.
+# Default: 15 runs of 4 x 1 s per row (about 5 minutes in all): many short
+# runs let the median drop the few a change of the machine's pace spoils,
+# where long runs straddle it. --quick: 3 runs. RUNS=N sets the number of
+# runs, DURATION=S the seconds of one measurement.
+# Ports 28180-28186.
 #
 # --ir runs the same nginx, one process, under callgrind and counts its
 # instructions per request (user space: the kernel's share of a request
@@ -42,12 +45,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-duration=5
-runs=${RUNS:-3}
+duration=${DURATION:-1}
+runs=${RUNS:-15}
 mode=wrk
 if [ "${1:-}" = --quick ]; then
-  duration=2
-  runs=${RUNS:-1}
+  runs=${RUNS:-3}
   shift
 elif [ "${1:-}" = --ir ]; then
   mode=ir
