@@ -90,6 +90,28 @@ typedef struct {
   size_t unmapped_len;
 } ngx_http_ztauth_out_ctx_t;
 
+/* A walk over an ngx_list_t of headers, part by part:
+ *   ngx_http_ztauth_iter_t it = {&list.part, 0};
+ *   while ((h = ngx_http_ztauth_next(&it)) != NULL) { ... } */
+typedef struct {
+  ngx_list_part_t *part;
+  ngx_uint_t i;
+} ngx_http_ztauth_iter_t;
+
+static ngx_inline ngx_table_elt_t *
+ngx_http_ztauth_next(ngx_http_ztauth_iter_t *it) {
+  while (it->i >= it->part->nelts) {
+    if (it->part->next == NULL) {
+      return NULL;
+    }
+
+    it->part = it->part->next;
+    it->i = 0;
+  }
+
+  return (ngx_table_elt_t *)it->part->elts + it->i++;
+}
+
 extern ngx_module_t ngx_http_ztauth_module;
 
 /* ngx_http_ztauth_peer.c */

@@ -161,9 +161,9 @@ static ngx_uint_t ngx_http_ztauth_framing(ngx_table_elt_t *h) {
 ngx_int_t ngx_http_ztauth_ext_headers(ngx_http_request_t *r,
                                       ngx_http_ztauth_req_t *rq,
                                       const zt_decision *d) {
-  ngx_uint_t i, k;
-  ngx_list_part_t *part;
+  ngx_uint_t k;
   ngx_table_elt_t *h, *nh;
+  ngx_http_ztauth_iter_t it;
   ngx_http_ztauth_answer_t *a;
 
   for (k = 0; k < rq->n_answers; k++) {
@@ -180,22 +180,11 @@ ngx_int_t ngx_http_ztauth_ext_headers(ngx_http_request_t *r,
 
   /* Envoy hands the client every header of the denial (a Location for a
    * login redirect, a WWW-Authenticate) */
-  part = &a->headers->part;
-  h = part->elts;
+  it.part = &a->headers->part;
+  it.i = 0;
 
-  for (i = 0; /* void */; i++) {
-
-    if (i >= part->nelts) {
-      if (part->next == NULL) {
-        break;
-      }
-
-      part = part->next;
-      h = part->elts;
-      i = 0;
-    }
-
-    if (h[i].hash == 0 || ngx_http_ztauth_framing(&h[i])) {
+  while ((h = ngx_http_ztauth_next(&it)) != NULL) {
+    if (h->hash == 0 || ngx_http_ztauth_framing(h)) {
       continue;
     }
 
@@ -204,7 +193,7 @@ ngx_int_t ngx_http_ztauth_ext_headers(ngx_http_request_t *r,
       return NGX_ERROR;
     }
 
-    *nh = h[i];
+    *nh = *h;
 #if (nginx_version >= 1023000)
     nh->next = NULL;
 #endif

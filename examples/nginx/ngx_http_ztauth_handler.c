@@ -19,9 +19,8 @@ static int ngx_http_ztauth_header(void *ctx, const char *name, size_t name_len,
                                   size_t index, zt_str *value) {
   ngx_http_request_t *r = ctx;
 
-  ngx_uint_t i;
-  ngx_list_part_t *part;
   ngx_table_elt_t *h;
+  ngx_http_ztauth_iter_t it;
 
   if (name_len == sizeof("authorization") - 1 &&
       ngx_strncmp(name, "authorization", name_len) == 0) {
@@ -37,34 +36,25 @@ static int ngx_http_ztauth_header(void *ctx, const char *name, size_t name_len,
     return 1;
   }
 
-  part = &r->headers_in.headers.part;
-  h = part->elts;
+  it.part = &r->headers_in.headers.part;
+  it.i = 0;
 
-  for (i = 0; /* void */; i++) {
-
-    if (i >= part->nelts) {
-      if (part->next == NULL) {
-        return 0;
-      }
-
-      part = part->next;
-      h = part->elts;
-      i = 0;
-    }
-
+  while ((h = ngx_http_ztauth_next(&it)) != NULL) {
     /* the library asks in lowercase; lowcase_key is nginx's own
      * lowercase copy of the name */
-    if (h[i].key.len != name_len ||
-        ngx_memcmp(h[i].lowcase_key, name, name_len) != 0) {
+    if (h->key.len != name_len ||
+        ngx_memcmp(h->lowcase_key, name, name_len) != 0) {
       continue;
     }
 
     if (index-- == 0) {
-      value->ptr = (const char *)h[i].value.data;
-      value->len = h[i].value.len;
+      value->ptr = (const char *)h->value.data;
+      value->len = h->value.len;
       return 1;
     }
   }
+
+  return 0;
 }
 
 static u_char *ngx_http_ztauth_strdup(ngx_pool_t *pool, const char *s,
@@ -139,11 +129,11 @@ static void ngx_http_ztauth_output(void *ctx, uint32_t op, const char *name,
  */
 static ngx_int_t ngx_http_ztauth_mutate(ngx_http_request_t *r,
                                         ngx_array_t *ops) {
-  ngx_uint_t i, j, drop, changed;
+  ngx_uint_t j, drop, changed;
   ngx_list_t headers;
-  ngx_list_part_t *part;
   ngx_table_elt_t *h, *nh;
   ngx_http_ztauth_op_t *o;
+  ngx_http_ztauth_iter_t it;
 
   if (ops == NULL) {
     return NGX_OK;
@@ -166,34 +156,23 @@ static ngx_int_t ngx_http_ztauth_mutate(ngx_http_request_t *r,
     return NGX_ERROR;
   }
 
-  part = &r->headers_in.headers.part;
-  h = part->elts;
+  it.part = &r->headers_in.headers.part;
+  it.i = 0;
 
-  for (i = 0; /* void */; i++) {
-
-    if (i >= part->nelts) {
-      if (part->next == NULL) {
-        break;
-      }
-
-      part = part->next;
-      h = part->elts;
-      i = 0;
-    }
-
+  while ((h = ngx_http_ztauth_next(&it)) != NULL) {
     drop = 0;
 
     for (j = 0; j < ops->nelts; j++) {
       if ((o[j].op == ZT_OUT_REMOVE_HEADER || o[j].op == ZT_OUT_SET_HEADER) &&
-          h[i].key.len == o[j].name.len &&
-          ngx_memcmp(h[i].lowcase_key, o[j].name.data, o[j].name.len) == 0) {
+          h->key.len == o[j].name.len &&
+          ngx_memcmp(h->lowcase_key, o[j].name.data, o[j].name.len) == 0) {
         drop = 1;
         break;
       }
     }
 
     if (drop) {
-      if (r->headers_in.authorization == &h[i]) {
+      if (r->headers_in.authorization == h) {
         r->headers_in.authorization = NULL;
       }
 
@@ -205,7 +184,7 @@ static ngx_int_t ngx_http_ztauth_mutate(ngx_http_request_t *r,
       return NGX_ERROR;
     }
 
-    *nh = h[i];
+    *nh = *h;
   }
 
   for (j = 0; j < ops->nelts; j++) {
