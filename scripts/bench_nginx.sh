@@ -41,7 +41,8 @@
 # instructions per request (user space: the kernel's share of a request
 # is not in it) over 1000 requests per server on one connection: exact and
 # repeatable where wall time is not, it shows what the module itself adds.
-# MODULE_SO defaults to build*/examples/nginx/ngx_http_ztauth_module.so.
+# MODULE_SO defaults to build*/examples/nginx/ngx_http_ztauth_module.so;
+# NGINX_BIN=path overrides /usr/sbin/nginx.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +64,7 @@ if [ -z "$module" ]; then
     fi
   done
 fi
-nginx=${NGINX:-/usr/sbin/nginx}
+nginx=${NGINX_BIN:-/usr/sbin/nginx}
 tools=(wrk curl openssl "$nginx")
 if [ "$mode" = ir ]; then
   tools=(valgrind callgrind_control curl openssl "$nginx")

@@ -4,7 +4,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, replays and briefly runs
 # each libFuzzer target, and ends with one line "N passed, M failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 scripts/deps.sh test || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
 logs=()
@@ -41,9 +41,11 @@ run() { # label, dir, meson test options...
 if setup build -Dtests=enabled -Dnginx=enabled; then
   run plain build
   # Under the valgrind setup the nginx suite would only watch its shell
-  # script, not nginx: it runs in the plain pass.
+  # script: it runs again with nginx itself under memcheck instead.
   SETUP_SUFFIX=-valgrind run valgrind build --setup valgrind --no-suite slow \
     --no-suite nginx
+  ZT_NGINX_VALGRIND=1 SETUP_SUFFIX=-valgrind-nginx run "valgrind nginx" build \
+    --suite nginx --logbase testlog-valgrind-nginx
 else
   build_failed plain build
 fi
