@@ -384,6 +384,9 @@ ngx_int_t ngx_http_ztauth_handler(ngx_http_request_t *r) {
     req.custom_ctx = &oc;
   }
 
+  /* a pass dropped for a CUSTOM provider may have set it */
+  ngx_str_null(&rq->request_principal);
+
   rc = zt_decide(zmcf->snap, &req, &d);
 
   if (oc.unmapped) {

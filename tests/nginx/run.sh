@@ -711,6 +711,11 @@ extensionProviders:
     service: down.shop.svc.cluster.local
     port: 9
     failOpen: true
+- name: sample-open
+  envoyExtAuthzHttp:
+    service: ext-authz.shop.svc.cluster.local
+    port: 8000
+    failOpen: true
 - name: unmapped
   envoyExtAuthzHttp:
     service: nowhere.shop.svc.cluster.local
@@ -743,6 +748,11 @@ EOF
   custom closed down-closed "/closed/*"
   custom open down-open "/open/*"
   custom unmapped unmapped "/unmapped/*"
+  # app=jwt: a failOpen provider, then a token (the walkthrough's rule)
+  custom jwt sample-open "/jwt/*"
+  echo "---"
+  sed -e 's/namespace: default/namespace: shop/' -e 's/app: details/app: jwt/' \
+    "$ex/authn/request-authentication.yaml"
   cat <<'EOF'
 ---
 apiVersion: security.istio.io/v1
@@ -776,6 +786,7 @@ EOF
 write_conf "$dir/ext.conf" "    ztauth_mesh $dir/ext/mesh.yaml;
     ztauth_policy $dir/ext/policies.yaml;
     ztauth_ext_authz sample-ext-authz /_ext_authz/sample;
+    ztauth_ext_authz sample-open /_ext_authz/sample;
     ztauth_ext_authz down-closed /_ext_authz/down;
     ztauth_ext_authz down-open /_ext_authz/down;
     server {
@@ -812,6 +823,7 @@ $(shop /other/ shop)
 $(shop /closed/ closed)
 $(shop /open/ open)
 $(shop /unmapped/ unmapped)
+$(shop /jwt/ jwt)
     }"
 checks() {
   if [ -f "$dir/checks.log" ]; then wc -l <"$dir/checks.log"; else echo 0; fi
@@ -841,6 +853,15 @@ if start_nginx "$dir/ext.conf"; then
   check "CUSTOM: custom_error is logged" log_has "reason=custom_error"
   expect "CUSTOM: provider unreachable, failOpen -> 200" 200 $X/open/a
   expect "CUSTOM: a provider with no ztauth_ext_authz fails closed -> 403" 403 $X/unmapped/a
+  # The pass that waits for a failOpen provider goes on to the token: what
+  # it found must not outlive it when the provider then denies.
+  expect "CUSTOM + JWT: the provider allows, the token verifies -> 200" 200 \
+    -H "x-ext-authz: allow" "${auth[@]}" $X/jwt/a
+  check "CUSTOM + JWT: the request principal is logged" \
+    log_has "rp=testing@secure.istio.io/testing@secure.istio.io uri=/jwt/a"
+  expect "CUSTOM + JWT: the provider denies -> 403" 403 "${auth[@]}" $X/jwt/a
+  check "CUSTOM + JWT: a denial before the token logs no request principal" \
+    log_has "reason=custom_denied .*rp=- uri=/jwt/a"
   check "CUSTOM: the error log names the unmapped provider" \
     grep -q 'no "ztauth_ext_authz" for the CUSTOM provider "unmapped"' "$dir/error.log"
 else
