@@ -187,7 +187,6 @@ static bool cached(zt_authn *an, zt_authn_token *t, const zt_ra_rule *r,
    * to one is that run, the token. */
   t->cached = e;
   t->rule = r;
-  t->tentative = false;
   return true;
 }
 
